@@ -1,0 +1,105 @@
+package org.scatterbrain.core;
+
+import java.util.random.RandomGenerator;
+import org.scatterbrain.core.linalg.ExactKernel;
+import org.scatterbrain.core.linalg.RowMajor;
+import org.scatterbrain.core.metrics.AllocationMeter;
+import org.scatterbrain.core.metrics.MemoryFootprint;
+import org.scatterbrain.core.sparse.SparseSupport;
+
+/**
+ * Exact softmax attention {@code softmax_row(tau Q K^T) V}, streamed in blocks with a running maximum ({@link
+ * ExactKernel}): memory O((n + m) d), never an n x m matrix; cost 2 n m (d + dv) flops plus n m exponentials. This
+ * is also the reference every error is measured against ({@link #reference}).
+ */
+public final class ExactAttention implements AttentionEstimator {
+  private final boolean parallel;
+
+  ExactAttention(boolean parallel) {
+    this.parallel = parallel;
+  }
+
+  @Override
+  public MethodConfig config() {
+    return new ExactConfig();
+  }
+
+  /** The exact reference of {@code in}: output, row log-normalisers and entropies. */
+  public static ExactReference reference(AttentionInputs in, boolean parallel) {
+    ExactKernel.Result r = compute(in, parallel);
+    return new ExactReference(in, r.output(), r.logNormalizer(), r.entropy());
+  }
+
+  private static ExactKernel.Result compute(AttentionInputs in, boolean parallel) {
+    double[] kt = RowMajor.transpose(in.keysRowMajor(), in.keyCount(), in.headDim());
+    return ExactKernel.attend(
+        in.queriesRowMajor(),
+        in.queryCount(),
+        kt,
+        in.valuesRowMajor(),
+        in.keyCount(),
+        in.headDim(),
+        in.valueDim(),
+        in.scale(),
+        parallel);
+  }
+
+  @Override
+  public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    AllocationMeter meter = AllocationMeter.start(parallel);
+    ExactKernel.Result r = compute(in, parallel);
+    long allocated = meter.stop();
+    int n = in.queryCount();
+    long stored = 8L * in.keyCount() * in.headDim() + 16L * n;
+    MemoryFootprint mem =
+        new MemoryFootprint(in.keyCount(), (double) n * in.keyCount(), stored, allocated);
+    double[] logZ = r.logNormalizer();
+    return new Estimate("exact", n, in.valueDim(), r.output(), mem, 0, new Rows(in, logZ));
+  }
+
+  /** Exact rows recomputed from the logits and the row log-normalisers. */
+  static final class Rows implements ApproximateAttention {
+    private final AttentionInputs in;
+    private final double[] logZ;
+    private final Logits logits;
+
+    Rows(AttentionInputs in, double[] logZ) {
+      this.in = in;
+      this.logZ = logZ;
+      this.logits = new Logits(in);
+    }
+
+    @Override
+    public int queryCount() {
+      return in.queryCount();
+    }
+
+    @Override
+    public int keyCount() {
+      return in.keyCount();
+    }
+
+    @Override
+    public void rows(int from, int to, double[] dst) {
+      int m = in.keyCount();
+      logits.rows(from, to, dst);
+      for (int i = from; i < to; i++) {
+        int o = (i - from) * m;
+        double z = logZ[i];
+        for (int j = 0; j < m; j++) {
+          dst[o + j] = Math.exp(dst[o + j] - z);
+        }
+      }
+    }
+
+    @Override
+    public double logNormalizer(int i) {
+      return logZ[i];
+    }
+
+    @Override
+    public SparseSupport support() {
+      return null;
+    }
+  }
+}

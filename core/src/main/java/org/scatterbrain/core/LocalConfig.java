@@ -1,0 +1,38 @@
+package org.scatterbrain.core;
+
+import java.util.random.RandomGenerator;
+import org.scatterbrain.core.sparse.BandSupport;
+import org.scatterbrain.core.sparse.SparseSupport;
+
+/**
+ * Sliding-window attention.
+ *
+ * @param window width W: query i sees keys i - floor(W/2) .. i + ceil(W/2) - 1 that exist
+ */
+public record LocalConfig(int window) implements SparseConfig {
+  /** Validates. */
+  public LocalConfig {
+    Checks.requirePositive(window, "window");
+  }
+
+  @Override
+  public String method() {
+    return "local";
+  }
+
+  @Override
+  public double entriesPerRow(int n, int m) {
+    return window;
+  }
+
+  @Override
+  public void validateFor(int n, int m) {
+    Checks.requireAtMost(window, m, "window", "m");
+  }
+
+  @Override
+  public SparseSupport sampleSupport(AttentionInputs in, RandomGenerator rng, boolean dedup) {
+    validateFor(in.queryCount(), in.keyCount());
+    return BandSupport.of(in.queryCount(), in.keyCount(), window);
+  }
+}

@@ -1,0 +1,118 @@
+package org.scatterbrain.core;
+
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.scatterbrain.core.features.LowRankPart;
+import org.scatterbrain.core.features.PositiveRandomFeatures;
+import org.scatterbrain.core.metrics.AllocationMeter;
+import org.scatterbrain.core.metrics.MemoryFootprint;
+import org.scatterbrain.core.sparse.SparseSupport;
+import org.scatterbrain.core.sparse.SupportSums;
+
+/**
+ * Scatterbrain (Chen et al., NeurIPS 2021; spec section 4): the unnormalised estimate {@code A_hat_ij = exp(tau q_i .
+ * k_j)} on a sparse support S and {@code phi(q_i) . phi(k_j)} off it, i.e. the FAVOR+ low-rank estimate corrected
+ * exactly on S; the output is {@code (A_hat V)_i / (A_hat 1)_i}.
+ *
+ * <p>Composed of the same blocks as {@link PerformerAttention} ({@link LowRankPart}) and {@link SparseAttention}
+ * ({@link SupportSums}, with feature products on the support): per row, the exact mass on S is kept as a log-sum-exp,
+ * the low-rank mass off S as {@code max(qbar . g - sum_S qbar . kbar, 0)} in units of exp(l_i), and the normaliser
+ * is their log-add-exp (pitfall P7: no clamp in scaled units). Pairs found in several hash rounds count once
+ * (pitfall P11). Hashes and features come from independent streams, so conditional on S the unnormalised estimate
+ * is unbiased.
+ *
+ * <p>Cost O((n + m) F (d + dv) + |S| (d + F + dv)); memory O((n + m) F + n dv) plus the support's indices.
+ */
+public final class ScatterbrainAttention implements AttentionEstimator {
+  private final ScatterbrainConfig config;
+  private final boolean parallel;
+
+  ScatterbrainAttention(ScatterbrainConfig config, boolean parallel) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.parallel = parallel;
+  }
+
+  @Override
+  public ScatterbrainConfig config() {
+    return config;
+  }
+
+  @Override
+  public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    config.validateFor(in.queryCount(), in.keyCount());
+    AllocationMeter meter = AllocationMeter.start(parallel);
+    Draws draws = Draws.split(rng);
+    PositiveRandomFeatures map = draws.sampleFeatures(config.lowRank(), in.headDim());
+    SparseSupport support = config.sparse().sampleSupport(in, draws.hashes(), true);
+    Estimate e = estimate(in, map, support);
+    long allocated = meter.stop();
+    MemoryFootprint m = e.memory();
+    return e.withMemory(
+        new MemoryFootprint(
+            config.entriesPerRow(in.queryCount(), in.keyCount()),
+            config.entriesPerRow(in.queryCount(), in.keyCount()) * in.queryCount(),
+            m.storedBytes(),
+            allocated));
+  }
+
+  /**
+   * Estimate with an explicit feature map and support (which must count each pair once). Lets tests and other
+   * implementations fix every random draw.
+   */
+  public Estimate estimate(AttentionInputs in, PositiveRandomFeatures map, SparseSupport support) {
+    SparseAttention.requireShape(support, in);
+    if (!support.deduplicated()) {
+      throw new IllegalArgumentException(
+          "scatterbrain needs a support that counts each pair once; got one that counts repeats");
+    }
+    AllocationMeter meter = AllocationMeter.start(parallel);
+    LowRankPart lr = LowRankPart.compute(map, in, parallel);
+    SupportSums sums =
+        SupportSums.compute(support, in, lr.queryFeatures(), lr.keyFeatures(), parallel);
+    int n = in.queryCount();
+    int dv = in.valueDim();
+    double[] out = new double[n * dv];
+    double[] logZ = new double[n];
+    int empty = 0;
+    for (int i = 0; i < n; i++) {
+      double l = lr.logScale(i);
+      double exactLog = sums.sum[i] > 0 ? sums.max[i] + Math.log(sums.sum[i]) : Double.NEGATIVE_INFINITY;
+      // low-rank mass off the support; >= 0 in exact arithmetic, the clamp only removes round-off
+      double offSupport = Math.max(lr.denominator(i) - sums.lrSum[i], 0.0);
+      double lowRankLog = offSupport > 0 ? l + Math.log(offSupport) : Double.NEGATIVE_INFINITY;
+      double z = logAddExp(exactLog, lowRankLog);
+      logZ[i] = z;
+      if (z == Double.NEGATIVE_INFINITY) {
+        empty++;
+        continue;
+      }
+      double exactWeight = sums.sum[i] > 0 ? Math.exp(sums.max[i] - z) : 0.0;
+      double lowRankWeight = Math.exp(l - z);
+      for (int c = 0; c < dv; c++) {
+        int x = i * dv + c;
+        out[x] = exactWeight * sums.num[x] + lowRankWeight * (lr.numerator(i, c) - sums.lrNum[x]);
+      }
+    }
+    long allocated = meter.stop();
+    long stored =
+        lr.bytes()
+            + support.storedBytes()
+            + sums.bytes()
+            + 8L * map.projection().rows() * map.projection().dim();
+    double perRow = support.entriesPerRow() + 2.0 * map.featureCount();
+    MemoryFootprint mem = new MemoryFootprint(perRow, perRow * n, stored, allocated);
+    return new Estimate(
+        "scatterbrain", n, dv, out, mem, empty, new SupportRows(in, support, logZ, lr));
+  }
+
+  static double logAddExp(double a, double b) {
+    if (a == Double.NEGATIVE_INFINITY) {
+      return b;
+    }
+    if (b == Double.NEGATIVE_INFINITY) {
+      return a;
+    }
+    double hi = Math.max(a, b);
+    return hi + Math.log1p(Math.exp(-Math.abs(a - b)));
+  }
+}

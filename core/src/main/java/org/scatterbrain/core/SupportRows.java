@@ -1,0 +1,75 @@
+package org.scatterbrain.core;
+
+import org.scatterbrain.core.features.LowRankPart;
+import org.scatterbrain.core.sparse.SparseSupport;
+
+/**
+ * Normalised rows of a sparse or Scatterbrain estimate: {@code c_ij exp(s_ij - ln Z_i)} on the support, and off it 0
+ * (sparse) or {@code qbar_i . kbar_j exp(l_i - ln Z_i)} (Scatterbrain, with {@code lowRank} non-null).
+ */
+final class SupportRows implements ApproximateAttention {
+  private final AttentionInputs in;
+  private final SparseSupport support;
+  private final double[] logZ;
+  private final LowRankPart lowRank;
+  private final Logits logits;
+
+  SupportRows(AttentionInputs in, SparseSupport support, double[] logZ, LowRankPart lowRank) {
+    this.in = in;
+    this.support = support;
+    this.logZ = logZ;
+    this.lowRank = lowRank;
+    this.logits = new Logits(in);
+  }
+
+  @Override
+  public int queryCount() {
+    return in.queryCount();
+  }
+
+  @Override
+  public int keyCount() {
+    return in.keyCount();
+  }
+
+  @Override
+  public void rows(int from, int to, double[] dst) {
+    int m = in.keyCount();
+    if (lowRank != null) {
+      lowRank.products(from, to, dst);
+    } else {
+      java.util.Arrays.fill(dst, 0, (to - from) * m, 0.0);
+    }
+    int[] keys = new int[support.maxRowSupport()];
+    int[] counts = new int[support.maxRowSupport()];
+    for (int i = from; i < to; i++) {
+      int o = (i - from) * m;
+      double z = logZ[i];
+      if (z == Double.NEGATIVE_INFINITY) {
+        java.util.Arrays.fill(dst, o, o + m, 0.0);
+        continue;
+      }
+      if (lowRank != null) {
+        double f = Math.exp(lowRank.logScale(i) - z);
+        for (int j = 0; j < m; j++) {
+          dst[o + j] *= f;
+        }
+      }
+      int len = support.rowSupport(i, keys, counts);
+      for (int x = 0; x < len; x++) {
+        int j = keys[x];
+        dst[o + j] = counts[x] * Math.exp(logits.logit(i, j) - z);
+      }
+    }
+  }
+
+  @Override
+  public double logNormalizer(int i) {
+    return logZ[i];
+  }
+
+  @Override
+  public SparseSupport support() {
+    return support;
+  }
+}

@@ -1,0 +1,131 @@
+package org.scatterbrain.core.features;
+
+import java.util.Arrays;
+import org.scatterbrain.core.AttentionInputs;
+import org.scatterbrain.core.linalg.Gemm;
+import org.scatterbrain.core.linalg.Parallel;
+import org.scatterbrain.core.linalg.RowMajor;
+
+/**
+ * The low-rank (FAVOR+) part of attention for one input: stabilised query and key features, the key sums {@code G =
+ * sum_j kbar_j v_j^T} (F x dv) and {@code g = sum_j kbar_j} (F), and per query the low-rank numerator {@code qbar_i^T
+ * G} and denominator {@code qbar_i . g}, both in units of {@code exp(l_i)} with {@code l_i = logScale_q(i) +
+ * logScale_k} (spec section 2.2, 4.2 step 3). Performer is this alone; Scatterbrain corrects it on a support.
+ *
+ * <p>Cost O((n + m) F (d + dv)); memory O((n + m) F). Every output row depends only on its own inputs, so results do
+ * not depend on parallelism.
+ */
+public final class LowRankPart {
+  private final PositiveRandomFeatures map;
+  private final FeatureMatrix queries;
+  private final FeatureMatrix keys;
+  private final int dv;
+  private final double[] numDen; // n x (dv + 1): [qbar G, qbar . g]
+  private volatile double[] keysT; // F x m, built on first row request
+
+  private LowRankPart(
+      PositiveRandomFeatures map, FeatureMatrix queries, FeatureMatrix keys, int dv, double[] numDen) {
+    this.map = map;
+    this.queries = queries;
+    this.keys = keys;
+    this.dv = dv;
+    this.numDen = numDen;
+  }
+
+  /** Computes features and sums for {@code in}. Not modified: {@code in}. */
+  public static LowRankPart compute(
+      PositiveRandomFeatures map, AttentionInputs in, boolean parallel) {
+    if (map.projection().dim() != in.headDim()) {
+      throw new IllegalArgumentException(
+          "projection has "
+              + map.projection().dim()
+              + " columns but the inputs' head dim is "
+              + in.headDim());
+    }
+    int n = in.queryCount();
+    int m = in.keyCount();
+    int dv = in.valueDim();
+    FeatureMatrix qf = map.queries(in.queriesRowMajor(), n, in.scale(), parallel);
+    FeatureMatrix kf = map.keys(in.keysRowMajor(), m, in.scale(), parallel);
+    int f = qf.features();
+    int w = dv + 1;
+    // [V | 1] so one multiply gives both G and g
+    double[] v1 = new double[m * w];
+    double[] v = in.valuesRowMajor();
+    for (int j = 0; j < m; j++) {
+      System.arraycopy(v, j * dv, v1, j * w, dv);
+      v1[j * w + dv] = 1.0;
+    }
+    double[] kT = RowMajor.transpose(kf.values(), m, f);
+    double[] gAug = new double[f * w];
+    int chunks = Parallel.chunks(f, parallel);
+    Parallel.forEachChunk(
+        chunks,
+        parallel,
+        c -> {
+          int r0 = Parallel.chunkStart(c, chunks, f);
+          int r1 = Parallel.chunkEnd(c, chunks, f);
+          Gemm.multiplyAdd(kT, r0 * m, m, v1, 0, w, gAug, r0 * w, w, r1 - r0, m, w);
+        });
+    double[] numDen = new double[n * w];
+    int rowChunks = Parallel.chunks(n, parallel);
+    Parallel.forEachChunk(
+        rowChunks,
+        parallel,
+        c -> {
+          int r0 = Parallel.chunkStart(c, rowChunks, n);
+          int r1 = Parallel.chunkEnd(c, rowChunks, n);
+          Gemm.multiplyAdd(qf.values(), r0 * f, f, gAug, 0, w, numDen, r0 * w, w, r1 - r0, f, w);
+        });
+    LowRankPart part = new LowRankPart(map, qf, kf, dv, numDen);
+    part.keysT = kT;
+    return part;
+  }
+
+  /** The feature map used. */
+  public PositiveRandomFeatures map() {
+    return map;
+  }
+
+  /** Stabilised query features (per-row scales). */
+  public FeatureMatrix queryFeatures() {
+    return queries;
+  }
+
+  /** Stabilised key features (one shared scale). */
+  public FeatureMatrix keyFeatures() {
+    return keys;
+  }
+
+  /** {@code l_i}: the log of the unit of row i's low-rank quantities. */
+  public double logScale(int i) {
+    return queries.logScale()[i] + keys.logScale()[0];
+  }
+
+  /** Low-rank denominator {@code qbar_i . g} of row i, in units of exp(l_i). */
+  public double denominator(int i) {
+    return numDen[i * (dv + 1) + dv];
+  }
+
+  /** Low-rank numerator entry {@code (qbar_i^T G)_c}, in units of exp(l_i). */
+  public double numerator(int i, int c) {
+    return numDen[i * (dv + 1) + c];
+  }
+
+  /**
+   * Writes {@code qbar_i . kbar_j} for rows [from, to) and every key j into {@code dst} ((to - from) x m row-major).
+   * Modified: {@code dst}.
+   */
+  public void products(int from, int to, double[] dst) {
+    int m = keys.rows();
+    int f = keys.features();
+    double[] kt = keysT;
+    Arrays.fill(dst, 0, (to - from) * m, 0.0);
+    Gemm.multiplyAdd(queries.values(), from * f, f, kt, 0, m, dst, 0, m, to - from, f, m);
+  }
+
+  /** Bytes held: features, the transposed key features and the per-row sums. */
+  public long bytes() {
+    return queries.bytes() + keys.bytes() + 8L * keysT.length + 8L * numDen.length;
+  }
+}

@@ -1,0 +1,50 @@
+package org.scatterbrain.core.sparse;
+
+/**
+ * A sparse attention support S, a set (or, for plain SMYRF, a multiset) of (query, key) pairs, laid out as dense
+ * tiles so that logits on the support are computed with matrix-multiply kernels.
+ *
+ * <p>Tiles come in rounds (hash rounds; a band support has one). Within a round every query appears in at most one
+ * tile, so tiles of a round can be evaluated in parallel; rounds are evaluated in order. A deduplicated support
+ * includes each pair once over all rounds (spec 4.2 step 5, pitfall P11).
+ */
+public interface SparseSupport {
+  /** Number of queries n. */
+  int queryCount();
+
+  /** Number of keys m. */
+  int keyCount();
+
+  /** Number of rounds of tiles. */
+  int rounds();
+
+  /** Number of tiles in round {@code round}. */
+  int tiles(int round);
+
+  /** Largest tile query count. */
+  int maxTileQueries();
+
+  /** Largest tile key count. */
+  int maxTileKeys();
+
+  /** Fills {@code dst} (sized by {@link #maxTileQueries} x {@link #maxTileKeys}) with tile {@code tile} of a round. */
+  void fillTile(int round, int tile, Tile dst);
+
+  /** Whether each pair is counted once (true) or once per round that finds it (false, plain SMYRF). */
+  boolean deduplicated();
+
+  /** Size of the buffers {@link #rowSupport} needs (at least the keys of one row counted with repetition). */
+  int maxRowSupport();
+
+  /**
+   * Writes query {@code i}'s distinct support keys in ascending order into {@code keys}, and how many times each is
+   * counted into {@code counts} (all 1 when {@link #deduplicated}). Returns how many were written.
+   */
+  int rowSupport(int i, int[] keys, int[] counts);
+
+  /** Stored entries per query row as the paper counts them (spec section 6): window, or cluster size x rounds. */
+  double entriesPerRow();
+
+  /** Bytes of index data this support holds. */
+  long storedBytes();
+}
