@@ -211,6 +211,15 @@ public final class AttentionInputs {
     if (perm.length != m) {
       throw new IllegalArgumentException("perm has length " + perm.length + ", expected m = " + m);
     }
+    boolean[] seen = new boolean[m];
+    for (int j = 0; j < m; j++) {
+      int p = perm[j];
+      if (p < 0 || p >= m || seen[p]) {
+        throw new IllegalArgumentException(
+            "perm must be a permutation of 0.." + (m - 1) + ", but entry " + j + " is " + p);
+      }
+      seen[p] = true;
+    }
     double[] k2 = new double[k.length];
     double[] v2 = new double[v.length];
     for (int j = 0; j < m; j++) {
