@@ -1,7 +1,7 @@
 package org.scatterbrain.core;
 
+import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
-import java.util.random.RandomGeneratorFactory;
 import org.scatterbrain.core.features.PositiveRandomFeatures;
 import org.scatterbrain.core.features.ProjectionMatrix;
 
@@ -12,8 +12,12 @@ import org.scatterbrain.core.features.ProjectionMatrix;
  * independent of its features (which its unbiasedness needs: spec 4.1).
  */
 public final class Draws {
-  /** The algorithm of the derived streams (JDK 17+, stable output for a given seed). */
-  public static final String ALGORITHM = "L64X128MixRandom";
+  /**
+   * The algorithm of the derived streams: {@link SplittableRandom} (SplitMix64), constructed directly so it needs no
+   * service lookup (which fails under class loaders such as Spark's executor loader) and gives the same sequence for a
+   * seed on every JDK 17+.
+   */
+  public static final String ALGORITHM = "SplittableRandom";
 
   private final RandomGenerator features;
   private final RandomGenerator hashes;
@@ -32,7 +36,7 @@ public final class Draws {
 
   /** A generator of {@link #ALGORITHM} seeded with {@code seed}. */
   public static RandomGenerator create(long seed) {
-    return RandomGeneratorFactory.of(ALGORITHM).create(seed);
+    return new SplittableRandom(seed);
   }
 
   /** Stream for random features. */

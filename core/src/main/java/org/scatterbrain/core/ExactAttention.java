@@ -61,12 +61,11 @@ public final class ExactAttention implements AttentionEstimator {
   static final class Rows implements ApproximateAttention {
     private final AttentionInputs in;
     private final double[] logZ;
-    private final Logits logits;
+    private volatile Logits logits;
 
     Rows(AttentionInputs in, double[] logZ) {
       this.in = in;
       this.logZ = logZ;
-      this.logits = new Logits(in);
     }
 
     @Override
@@ -81,6 +80,11 @@ public final class ExactAttention implements AttentionEstimator {
 
     @Override
     public void rows(int from, int to, double[] dst) {
+      Logits logits = this.logits;
+      if (logits == null) {
+        logits = new Logits(in);
+        this.logits = logits;
+      }
       int m = in.keyCount();
       logits.rows(from, to, dst);
       for (int i = from; i < to; i++) {

@@ -4,7 +4,7 @@ package org.scatterbrain.core;
  * The validated configuration of one attention method. Records are immutable and checked at construction; checks
  * that depend on the problem size (a cluster larger than n) happen in {@link #validateFor}.
  */
-public sealed interface MethodConfig
+public sealed interface MethodConfig extends java.io.Serializable
     permits ExactConfig, PerformerConfig, SparseConfig, ScatterbrainConfig, NystromConfig {
   /** Short method name, as used in sweep configs and result columns: "exact", "performer", ... */
   String method();

@@ -12,14 +12,13 @@ final class SupportRows implements ApproximateAttention {
   private final SparseSupport support;
   private final double[] logZ;
   private final LowRankPart lowRank;
-  private final Logits logits;
+  private volatile Logits logits;
 
   SupportRows(AttentionInputs in, SparseSupport support, double[] logZ, LowRankPart lowRank) {
     this.in = in;
     this.support = support;
     this.logZ = logZ;
     this.lowRank = lowRank;
-    this.logits = new Logits(in);
   }
 
   @Override
@@ -32,8 +31,18 @@ final class SupportRows implements ApproximateAttention {
     return in.keyCount();
   }
 
+  private Logits logits() {
+    Logits l = logits;
+    if (l == null) {
+      l = new Logits(in);
+      logits = l;
+    }
+    return l;
+  }
+
   @Override
   public void rows(int from, int to, double[] dst) {
+    Logits logits = logits();
     int m = in.keyCount();
     if (lowRank != null) {
       lowRank.products(from, to, dst);

@@ -21,7 +21,7 @@ public final class LowRankPart {
   private final FeatureMatrix keys;
   private final int dv;
   private final double[] numDen; // n x (dv + 1): [qbar G, qbar . g]
-  private volatile double[] keysT; // F x m, built on first row request
+  private volatile double[] keysT; // F x m, built on the first row request (error metrics only)
 
   private LowRankPart(
       PositiveRandomFeatures map, FeatureMatrix queries, FeatureMatrix keys, int dv, double[] numDen) {
@@ -56,17 +56,7 @@ public final class LowRankPart {
       System.arraycopy(v, j * dv, v1, j * w, dv);
       v1[j * w + dv] = 1.0;
     }
-    double[] kT = RowMajor.transpose(kf.values(), m, f);
-    double[] gAug = new double[f * w];
-    int chunks = Parallel.chunks(f, parallel);
-    Parallel.forEachChunk(
-        chunks,
-        parallel,
-        c -> {
-          int r0 = Parallel.chunkStart(c, chunks, f);
-          int r1 = Parallel.chunkEnd(c, chunks, f);
-          Gemm.multiplyAdd(kT, r0 * m, m, v1, 0, w, gAug, r0 * w, w, r1 - r0, m, w);
-        });
+    double[] gAug = keySums(kf.values(), v1, m, f, w, parallel);
     double[] numDen = new double[n * w];
     int rowChunks = Parallel.chunks(n, parallel);
     Parallel.forEachChunk(
@@ -77,9 +67,38 @@ public final class LowRankPart {
           int r1 = Parallel.chunkEnd(c, rowChunks, n);
           Gemm.multiplyAdd(qf.values(), r0 * f, f, gAug, 0, w, numDen, r0 * w, w, r1 - r0, f, w);
         });
-    LowRankPart part = new LowRankPart(map, qf, kf, dv, numDen);
-    part.keysT = kT;
-    return part;
+    return new LowRankPart(map, qf, kf, dv, numDen);
+  }
+
+  /**
+   * {@code [G | g] = Kbar^T [V | 1]} (F x w), accumulated over key blocks in key order. Each feature row's chain of
+   * updates runs in the same order whatever the chunking, so parallel and sequential results are identical.
+   */
+  private static double[] keySums(
+      double[] kbar, double[] v1, int m, int f, int w, boolean parallel) {
+    double[] gAug = new double[f * w];
+    final int keyBlock = 256;
+    int chunks = Parallel.chunks(Math.max(1, f / 32), parallel);
+    Parallel.forEachChunk(
+        chunks,
+        parallel,
+        c -> {
+          int r0 = Parallel.chunkStart(c, chunks, f);
+          int r1 = Parallel.chunkEnd(c, chunks, f);
+          int rows = r1 - r0;
+          double[] panel = new double[rows * keyBlock];
+          for (int j0 = 0; j0 < m; j0 += keyBlock) {
+            int kb = Math.min(keyBlock, m - j0);
+            for (int j = 0; j < kb; j++) {
+              int src = (j0 + j) * f + r0;
+              for (int r = 0; r < rows; r++) {
+                panel[r * kb + j] = kbar[src + r];
+              }
+            }
+            Gemm.multiplyAdd(panel, 0, kb, v1, j0 * w, w, gAug, r0 * w, w, rows, kb, w);
+          }
+        });
+    return gAug;
   }
 
   /** The feature map used. */
@@ -120,12 +139,16 @@ public final class LowRankPart {
     int m = keys.rows();
     int f = keys.features();
     double[] kt = keysT;
+    if (kt == null) {
+      kt = RowMajor.transpose(keys.values(), m, f);
+      keysT = kt;
+    }
     Arrays.fill(dst, 0, (to - from) * m, 0.0);
     Gemm.multiplyAdd(queries.values(), from * f, f, kt, 0, m, dst, 0, m, to - from, f, m);
   }
 
-  /** Bytes held: features, the transposed key features and the per-row sums. */
+  /** Bytes held: features and the per-row sums. */
   public long bytes() {
-    return queries.bytes() + keys.bytes() + 8L * keysT.length + 8L * numDen.length;
+    return queries.bytes() + keys.bytes() + 8L * numDen.length;
   }
 }

@@ -1,0 +1,108 @@
+package org.scatterbrain.core.bench;
+
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.scatterbrain.core.AttentionEstimator;
+import org.scatterbrain.core.AttentionInputs;
+import org.scatterbrain.core.Draws;
+import org.scatterbrain.core.Estimate;
+import org.scatterbrain.core.Estimators;
+import org.scatterbrain.core.LocalConfig;
+import org.scatterbrain.core.MethodConfig;
+import org.scatterbrain.core.NystromConfig;
+import org.scatterbrain.core.PerformerConfig;
+import org.scatterbrain.core.ReformerConfig;
+import org.scatterbrain.core.ScatterbrainConfig;
+import org.scatterbrain.core.SmyrfConfig;
+
+/**
+ * One estimate of each approximate method on the n x n Gaussian problem (d = dv = 64), parallel estimators, in a
+ * 2 GiB heap ({@code -Xmx2g}: the requirement that Scatterbrain runs at n = 65536 within it). The configurations
+ * match at about 256 entries per row:
+ *
+ * <ul>
+ *   <li>{@code performer}: FAVOR+ with 256 antithetic features ({@code PerformerConfig.of(256)});
+ *   <li>{@code smyrf}: clusters of 128, 2 hash rounds ({@code SmyrfConfig.of(128, 2)});
+ *   <li>{@code reformer}: buckets of 128, 2 hash rounds ({@code ReformerConfig.of(128, 2)});
+ *   <li>{@code local}: a window of 128 ({@code new LocalConfig(128)});
+ *   <li>{@code scatterbrain}: the deduplicated SMYRF support (128, 2) plus 256 features;
+ *   <li>{@code nystrom}: 64 landmarks ({@code new NystromConfig(64)}).
+ * </ul>
+ *
+ * <p>Every method costs O(n) time and memory at fixed parameters, so time and {@code -prof gc}'s {@code
+ * gc.alloc.rate.norm} (bytes per estimate) should both grow about linearly in n. Each estimate draws its two stream
+ * seeds from one generator seeded once per trial, so successive ops use fresh, reproducible draws. Average time in
+ * milliseconds per op.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 2)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
+@State(Scope.Benchmark)
+public class EstimatorBenchmark {
+  /** Method name, parsed once in {@link #setUp} (the only place strings exist). */
+  @Param({"performer", "smyrf", "reformer", "local", "scatterbrain", "nystrom"})
+  public String method;
+
+  /** Number of queries and keys. */
+  @Param({"1024", "4096", "16384", "65536"})
+  public int n;
+
+  private AttentionInputs inputs;
+  private AttentionEstimator estimator;
+  private RandomGenerator rng;
+
+  /** Builds the estimator and draws the inputs (not timed). */
+  @Setup(Level.Trial)
+  public void setUp() {
+    MethodConfig config = config(method);
+    config.validateFor(n, n);
+    estimator = Estimators.create(config, true);
+    inputs = BenchmarkInputs.gaussian(n);
+    rng = Draws.create(BenchmarkInputs.ESTIMATE_SEED);
+  }
+
+  /** One parallel estimate. */
+  @Benchmark
+  public Estimate estimate() {
+    return estimator.estimate(inputs, rng);
+  }
+
+  /** The benchmarked configuration of {@code method}. */
+  static MethodConfig config(String method) {
+    switch (method) {
+      case "performer":
+        return PerformerConfig.of(256);
+      case "smyrf":
+        return SmyrfConfig.of(128, 2);
+      case "reformer":
+        return ReformerConfig.of(128, 2);
+      case "local":
+        return new LocalConfig(128);
+      case "scatterbrain":
+        return new ScatterbrainConfig(PerformerConfig.of(256), new SmyrfConfig(128, 2, true));
+      case "nystrom":
+        return new NystromConfig(64);
+      default:
+        throw new IllegalArgumentException(
+            "method must be one of performer, smyrf, reformer, local, scatterbrain, nystrom; got \""
+                + method
+                + "\"");
+    }
+  }
+}

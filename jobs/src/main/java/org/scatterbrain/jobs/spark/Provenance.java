@@ -1,0 +1,55 @@
+package org.scatterbrain.jobs.spark;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/** Versions and the git commit recorded with every row. */
+final class Provenance {
+  private Provenance() {}
+
+  static String projectVersion() {
+    return property("/scatterbrain-build.properties", "version");
+  }
+
+  static String ojalgoVersion() {
+    return property("/META-INF/maven/org.ojalgo/ojalgo/pom.properties", "version");
+  }
+
+  private static String property(String resource, String key) {
+    try (InputStream in = Provenance.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty(key, "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** $GIT_COMMIT, else {@code git rev-parse HEAD} in the working directory, else "unknown". */
+  static String gitCommit() {
+    String env = System.getenv("GIT_COMMIT");
+    if (env != null && !env.isBlank()) {
+      return env.trim();
+    }
+    try {
+      Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return "unknown";
+      }
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return p.exitValue() == 0 && out.matches("[0-9a-f]{40}") ? out : "unknown";
+    } catch (IOException e) {
+      return "unknown";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package org.scatterbrain.jobs.spark;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** The short table printed after a sweep: the best method per temperature by mean output error. */
+final class Summary {
+  private Summary() {}
+
+  static void bestPerTemperature(SparkSession spark, Path sweepDir, PrintStream out) {
+    if (!SweepRunner.hasParquet(sweepDir)) {
+      out.println("no results yet in " + sweepDir);
+      return;
+    }
+    Dataset<Row> rows =
+        spark.read().parquet(sweepDir.toString())
+            .filter(col(ResultSchema.STATUS).equalTo("ok").and(col(ResultSchema.METHOD).notEqual("exact")))
+            .withColumn("label", org.apache.spark.sql.functions.concat_ws("/", col(ResultSchema.METHOD),
+                org.apache.spark.sql.functions.coalesce(col(ResultSchema.SPARSE_KIND),
+                    org.apache.spark.sql.functions.lit(""))))
+            .groupBy(col(ResultSchema.TEMPERATURE), col("label"))
+            .agg(avg(col(ResultSchema.OUTPUT_REL_FRO)).as("err"), count(col("label")).as("trials"))
+            .orderBy(col(ResultSchema.TEMPERATURE), col("err"));
+    Map<Double, List<Row>> byT = new LinkedHashMap<>();
+    for (Row r : rows.collectAsList()) {
+      byT.computeIfAbsent(r.getDouble(0), x -> new ArrayList<>()).add(r);
+    }
+    out.println();
+    out.println("best method per temperature (mean relative output error over all cells and seeds):");
+    out.printf(Locale.ROOT, "  %-11s  %-22s  %-10s  %-22s  %-10s%n", "temperature", "best", "error", "runner-up",
+        "error");
+    for (Map.Entry<Double, List<Row>> e : byT.entrySet()) {
+      List<Row> r = e.getValue();
+      String best = label(r.get(0));
+      String second = r.size() > 1 ? label(r.get(1)) : "-";
+      out.printf(Locale.ROOT, "  %-11s  %-22s  %-10.4g  %-22s  %-10s%n", e.getKey(), best, r.get(0).getDouble(2),
+          second, r.size() > 1 ? String.format(Locale.ROOT, "%.4g", r.get(1).getDouble(2)) : "-");
+    }
+  }
+
+  private static String label(Row r) {
+    String l = r.getString(1);
+    return l.endsWith("/") ? l.substring(0, l.length() - 1) : l;
+  }
+}

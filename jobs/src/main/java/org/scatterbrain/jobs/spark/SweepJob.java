@@ -1,0 +1,158 @@
+package org.scatterbrain.jobs.spark;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.scatterbrain.jobs.sweep.SweepConfigException;
+import org.scatterbrain.jobs.sweep.SweepPlan;
+import org.scatterbrain.jobs.sweep.SweepSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Runs a sweep: {@code spark-submit --class org.scatterbrain.jobs.spark.SweepJob scatterbrain-jobs-job.jar
+ * conf/sweeps/quickstart.conf}, or embedded on {@code local[*]} when started without spark-submit (see README).
+ * Exit codes: 0 done, 1 failed, 2 bad configuration or arguments (nothing was run).
+ */
+@Command(
+    name = "sweep",
+    mixinStandardHelpOptions = true,
+    description = "Runs an attention-approximation sweep and writes one Parquet dataset per sweep.")
+public final class SweepJob implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "SWEEP.conf", description = "HOCON sweep definition")
+  Path sweepFile;
+
+  @Option(names = "--output", paramLabel = "DIR", description = "results folder (default: ${DEFAULT-VALUE})")
+  Path output = Path.of("results");
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a key, e.g. --set sweep.axes.n=[512]")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--force", description = "recompute trials that already have an ok row")
+  boolean force;
+
+  @Option(names = "--master", description = "Spark master when not started by spark-submit (default: local[*])")
+  String master;
+
+  @Option(names = "--partitions", description = "partitions per wave (default: 2 x slots)")
+  int partitions;
+
+  @Option(names = "--wave-groups", description = "input groups per committed wave (default: 8 x slots)")
+  int waveGroups;
+
+  @Option(names = "--progress-seconds", description = "progress log interval (default: ${DEFAULT-VALUE})")
+  double progressSeconds = 10;
+
+  @Option(names = "--run-id", description = "run id (default: UTC time plus a random suffix)")
+  String runId;
+
+  private SparkSession session;
+  private PrintStream out = System.out;
+  private PrintStream err = System.err;
+
+  /** Entry point for spark-submit and the embedded launcher. */
+  public static void main(String[] args) {
+    System.exit(run(args, null, System.out, System.err));
+  }
+
+  /**
+   * Runs with {@code args}; uses {@code spark} when non-null (tests), else creates a session. Returns the exit code.
+   */
+  public static int run(String[] args, SparkSession spark, PrintStream out, PrintStream err) {
+    SweepJob job = new SweepJob();
+    job.session = spark;
+    job.out = out;
+    job.err = err;
+    CommandLine cl = new CommandLine(job);
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof SweepConfigException || e instanceof ConfigException) {
+            err.println("error: " + e.getMessage());
+            return 2;
+          }
+          err.println("error: sweep failed: " + e);
+          e.printStackTrace(err);
+          return 1;
+        });
+    return cl.execute(args);
+  }
+
+  /** Loads the HOCON file with overrides applied. */
+  static Config load(Path file, List<String> overrides) {
+    if (!Files.isRegularFile(file)) {
+      throw new SweepConfigException("sweep file " + file + " does not exist or is not a file");
+    }
+    Config c = ConfigFactory.parseFile(file.toFile());
+    for (int i = overrides.size() - 1; i >= 0; i--) {
+      String o = overrides.get(i);
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        throw new SweepConfigException("--set " + o + ": expected KEY=VALUE, e.g. --set sweep.axes.n=[512]");
+      }
+      Config one = ConfigFactory.parseString(o.substring(0, eq).trim() + " = " + o.substring(eq + 1).trim());
+      c = one.withFallback(c);
+    }
+    return c.resolve();
+  }
+
+  @Override
+  public Integer call() {
+    Config config = load(sweepFile, overrides);
+    // relative npy folders are relative to the working directory (where users run from the repo root)
+    SweepSpec spec = SweepSpec.of(config, Path.of("").toAbsolutePath());
+    SweepPlan plan = SweepPlan.expand(spec);
+    boolean own = session == null;
+    SparkSession spark = own ? createSession(spec.name()) : session;
+    try {
+      SweepRunner runner = new SweepRunner(spark, err);
+      String id = runId != null ? runId : SweepRunner.newRunId();
+      SweepRunner.Report r = runner.run(plan, output, id, force, partitions, waveGroups, progressSeconds);
+      printReport(r);
+      Summary.bestPerTemperature(spark, r.sweepDir(), out);
+      return 0;
+    } finally {
+      if (own) {
+        spark.stop();
+      }
+    }
+  }
+
+  private SparkSession createSession(String name) {
+    SparkConf conf = new SparkConf();
+    SparkSession.Builder b = SparkSession.builder().appName("scatterbrain sweep " + name);
+    if (!conf.contains("spark.master")) {
+      b = b.master(master != null ? master : "local[*]").config("spark.ui.enabled", "false");
+    }
+    return b.getOrCreate();
+  }
+
+  private void printReport(SweepRunner.Report r) {
+    out.printf(Locale.ROOT, "%nresults: %s (run %s)%n", r.sweepDir(), r.runId());
+    out.printf(Locale.ROOT,
+        "trials: %d planned, %d skipped (already ok), %d run, %d failed; %d input groups, %d exact references%n",
+        r.plannedTrials(), r.skippedTrials(), r.trialsRun(), r.trialsFailed(), r.inputGroups(), r.exactReferences());
+    out.printf(Locale.ROOT,
+        "time: %.1f s wall on %d slots; task work %.1f s (exact %.1f s, estimators %.1f s); outside trial work %.1f%%%n",
+        r.wallSeconds(), r.slots(), r.taskSeconds(), r.exactSeconds(), r.estimatorSeconds(), 100 * r.overhead());
+  }
+
+  /** Result rows of a sweep folder (for tests and tools). */
+  static Dataset<Row> read(SparkSession spark, Path sweepDir) {
+    return spark.read().parquet(sweepDir.toString());
+  }
+}

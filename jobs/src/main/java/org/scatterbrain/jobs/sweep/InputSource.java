@@ -1,0 +1,166 @@
+package org.scatterbrain.jobs.sweep;
+
+import java.io.Serializable;
+import org.scatterbrain.core.AttentionInputs;
+import org.scatterbrain.core.Draws;
+import org.scatterbrain.core.inputs.InputGenerators;
+import org.scatterbrain.core.inputs.InputGenerators.ClusteredSpec;
+import org.scatterbrain.core.inputs.InputGenerators.GaussianSpec;
+
+/**
+ * Where a trial's Q, K and V come from: a synthetic generator, or one real attention head read from .npy files on the
+ * driver (its arrays travel with the task, so executors need no access to the files).
+ */
+public sealed interface InputSource extends Serializable
+    permits InputSource.Gaussian, InputSource.Clustered, InputSource.Npy {
+  /** "gaussian", "clustered" or "npy". */
+  String kind();
+
+  /** Canonical description, part of every trial id: equal ids mean equal inputs for equal (n, d, dv, seed). */
+  String id();
+
+  /** Whether d and dv come from the source (npy) rather than the head-dim / value-dim axes. */
+  boolean fixedDims();
+
+  /** Largest n the source can provide. */
+  int maxLength();
+
+  /** The inputs for n tokens, head dim d, value dim dv, inverse-temperature multiplier beta and a seed. */
+  AttentionInputs create(int n, int d, int dv, double beta, long seed);
+
+  /** Row norm used by synthetic sources: a fixed value, or d^(1/4) ("unit-logit": tau |q|^2 = 1 at beta = 1). */
+  record Norm(double value) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The "unit-logit" norm d^(1/4). */
+    public static final Norm UNIT_LOGIT = new Norm(Double.NaN);
+
+    double forDim(int d) {
+      return Double.isNaN(value) ? Math.pow(d, 0.25) : value;
+    }
+
+    @Override
+    public String toString() {
+      return Double.isNaN(value) ? "unit-logit" : Canonical.number(value);
+    }
+  }
+
+  /** Gaussian Q and K with rows of a fixed norm, Gaussian V. */
+  record Gaussian(Norm norm) implements InputSource {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String kind() {
+      return "gaussian";
+    }
+
+    @Override
+    public String id() {
+      return "gaussian(norm=" + norm + ")";
+    }
+
+    @Override
+    public boolean fixedDims() {
+      return false;
+    }
+
+    @Override
+    public int maxLength() {
+      return Integer.MAX_VALUE;
+    }
+
+    @Override
+    public AttentionInputs create(int n, int d, int dv, double beta, long seed) {
+      return InputGenerators.gaussian(
+          GaussianSpec.fixedNorm(n, n, d, dv, norm.forDim(d)), beta / Math.sqrt(d), Draws.create(seed));
+    }
+  }
+
+  /** Mixture of Gaussians around shared cluster centres: structure for sparse methods to find. */
+  record Clustered(int clusters, double spread, Norm norm) implements InputSource {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String kind() {
+      return "clustered";
+    }
+
+    @Override
+    public String id() {
+      return "clustered(clusters=" + clusters + ",spread=" + Canonical.number(spread) + ",norm=" + norm + ")";
+    }
+
+    @Override
+    public boolean fixedDims() {
+      return false;
+    }
+
+    @Override
+    public int maxLength() {
+      return Integer.MAX_VALUE;
+    }
+
+    @Override
+    public AttentionInputs create(int n, int d, int dv, double beta, long seed) {
+      return InputGenerators.clustered(
+          new ClusteredSpec(n, n, d, dv, clusters, norm.forDim(d), spread),
+          beta / Math.sqrt(d),
+          Draws.create(seed));
+    }
+  }
+
+  /**
+   * One real head: row-major Q (rows x d), K (rows x d), V (rows x dv). The first n rows of each are used, so one
+   * head serves several sequence lengths.
+   */
+  record Npy(String head, int rows, int d, int dv, double[] q, double[] k, double[] v)
+      implements InputSource {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String kind() {
+      return "npy";
+    }
+
+    @Override
+    public String id() {
+      return "npy(" + head + ")";
+    }
+
+    @Override
+    public boolean fixedDims() {
+      return true;
+    }
+
+    @Override
+    public int maxLength() {
+      return rows;
+    }
+
+    @Override
+    public AttentionInputs create(int n, int dd, int ddv, double beta, long seed) {
+      if (n > rows) {
+        throw new IllegalArgumentException("head " + head + " has " + rows + " tokens, n = " + n + " requested");
+      }
+      double[] qq = java.util.Arrays.copyOf(q, n * d);
+      double[] kk = java.util.Arrays.copyOf(k, n * d);
+      double[] vv = java.util.Arrays.copyOf(v, n * dv);
+      return AttentionInputs.ofRowMajor(n, n, d, dv, qq, kk, vv, beta / Math.sqrt(d));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Npy other && other.head.equals(head);
+    }
+
+    @Override
+    public int hashCode() {
+      return head.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return id();
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package org.scatterbrain.jobs.sweep;
+
+import java.util.Set;
+
+/** HOCON keys of a sweep definition (all under {@value #ROOT}), in one place. */
+public final class Keys {
+  private Keys() {}
+
+  public static final String ROOT = "sweep";
+  public static final String NAME = "name";
+  public static final String SEED = "seed";
+  public static final String INPUTS = "inputs";
+  public static final String AXES = "axes";
+  public static final String METHODS = "methods";
+  public static final String METRICS = "metrics";
+  public static final String DEBUG = "debug";
+
+  public static final Set<String> TOP = Set.of(NAME, SEED, INPUTS, AXES, METHODS, METRICS, DEBUG);
+
+  // inputs
+  public static final String KIND = "kind";
+  public static final String NORM = "norm";
+  public static final String CLUSTERS = "clusters";
+  public static final String SPREAD = "spread";
+  public static final String DIR = "dir";
+  public static final String HEADS = "heads";
+
+  // axes
+  public static final String N = "n";
+  public static final String HEAD_DIM = "head-dim";
+  public static final String VALUE_DIM = "value-dim";
+  public static final String TEMPERATURE = "temperature";
+  public static final String SEEDS = "seeds";
+  public static final String BUDGET = "budget";
+  public static final Set<String> AXES_KEYS =
+      Set.of(N, HEAD_DIM, VALUE_DIM, TEMPERATURE, SEEDS, BUDGET);
+
+  // methods
+  public static final String METHOD = "method";
+  public static final String FEATURES = "features";
+  public static final String ANTITHETIC = "antithetic";
+  public static final String CLUSTER_SIZE = "cluster-size";
+  public static final String HASH_ROUNDS = "hash-rounds";
+  public static final String DEDUPLICATE = "deduplicate";
+  public static final String BUCKET_SIZE = "bucket-size";
+  public static final String BUCKETS = "buckets";
+  public static final String WINDOW = "window";
+  public static final String LANDMARKS = "landmarks";
+  public static final String SPARSE = "sparse";
+
+  // metrics
+  public static final String ATTENTION = "attention";
+  public static final String ATTENTION_MAX_ENTRIES = "attention-max-entries";
+
+  // debug
+  public static final String FAIL_TRIALS_MATCHING = "fail-trials-matching";
+}
