@@ -1,0 +1,227 @@
+package org.scatterbrain.jobs.sweep;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class SweepSpecTest {
+  static final String BASE =
+      """
+      sweep {
+        name = t
+        seed = 1
+        inputs = [ { kind = gaussian } ]
+        axes { n = [64], head-dim = [16], temperature = [1], seeds = 2 }
+        methods = [ { method = exact }, { method = performer, features = [8] } ]
+      }
+      """;
+
+  static SweepSpec parse(String hocon) {
+    return SweepSpec.of(ConfigFactory.parseString(hocon).resolve(), Path.of("").toAbsolutePath());
+  }
+
+  /** The base config with {@code override} (HOCON, later keys win) merged on top. */
+  static SweepSpec parseWith(String override) {
+    return SweepSpec.of(
+        ConfigFactory.parseString(override).withFallback(ConfigFactory.parseString(BASE)).resolve(),
+        Path.of("").toAbsolutePath());
+  }
+
+  static void assertRejected(String override, String... fragments) {
+    SweepConfigException e = assertThrows(SweepConfigException.class, () -> parseWith(override));
+    for (String f : fragments) {
+      assertTrue(e.getMessage().contains(f), "message '" + e.getMessage() + "' lacks '" + f + "'");
+    }
+  }
+
+  @Test
+  void parsesTheShippedQuickstart() {
+    SweepSpec spec =
+        SweepSpec.of(
+            ConfigFactory.parseFile(Path.of("../conf/sweeps/quickstart.conf").toFile()).resolve(),
+            Path.of("..").toAbsolutePath());
+    assertEquals("quickstart", spec.name());
+    assertEquals(8, spec.methods().size());
+    assertEquals(320, SweepPlan.expand(spec).trialCount());
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"quickstart", "temperature", "budget", "scaling", "minilm"})
+  void everyShippedSweepIsValid(String name) {
+    SweepSpec spec =
+        SweepSpec.of(
+            ConfigFactory.parseFile(Path.of("../conf/sweeps/" + name + ".conf").toFile()).resolve(),
+            Path.of("..").toAbsolutePath());
+    assertEquals(name, spec.name());
+    assertTrue(SweepPlan.expand(spec).trialCount() > 0);
+  }
+
+  @Test
+  void parsesAMinimalSweep() {
+    SweepSpec spec = parse(BASE);
+    assertEquals(java.util.List.of(0, 1), spec.seeds());
+    assertEquals(4, SweepPlan.expand(spec).trialCount());
+  }
+
+  @Test
+  void rejectsUnknownTopLevelKey() {
+    assertRejected("sweep.colour = red", "sweep.colour", "'red'", "known keys");
+  }
+
+  @Test
+  void rejectsUnknownAxis() {
+    assertRejected("sweep.axes.rank = [4]", "sweep.axes.rank", "known keys");
+  }
+
+  @Test
+  void rejectsUnknownMethodParameter() {
+    assertRejected(
+        "sweep.methods = [ { method = local, features = [4] } ]", "sweep.methods[0].features", "parameters of local");
+  }
+
+  @Test
+  void rejectsUnknownMethod() {
+    assertRejected("sweep.methods = [ { method = linformer } ]", "sweep.methods[0].method", "'linformer'", "performer");
+  }
+
+  @Test
+  void rejectsClusterSizeLargerThanN() {
+    assertRejected(
+        "sweep.methods = [ { method = smyrf, cluster-size = [128] } ]", "sweep.methods[0]", "clusterSize", "128", "n");
+  }
+
+  @Test
+  void rejectsOddFeatureCountForAntitheticFeatures() {
+    assertRejected(
+        "sweep.methods = [ { method = performer, features = [15] } ]", "sweep.methods[0]", "features", "15", "even");
+  }
+
+  @Test
+  void rejectsEmptyAxis() {
+    assertRejected("sweep.axes.n = []", "sweep.axes.n", "non-empty");
+  }
+
+  @Test
+  void rejectsNonPositiveLength() {
+    assertRejected("sweep.axes.n = [0]", "sweep.axes.n", "got 0", "positive integers");
+  }
+
+  @Test
+  void rejectsTemperatureOfTheWrongType() {
+    assertRejected("sweep.axes.temperature = [hot]", "sweep.axes.temperature", "'hot'", "finite numbers > 0");
+  }
+
+  @Test
+  void rejectsZeroSeeds() {
+    assertRejected("sweep.axes.seeds = 0", "sweep.axes.seeds", "got 0");
+  }
+
+  @Test
+  void rejectsMissingHeadDimForSyntheticInputs() {
+    SweepConfigException e =
+        assertThrows(
+            SweepConfigException.class,
+            () ->
+                parse(
+                    """
+                    sweep { name = t, seed = 1, inputs = [ { kind = gaussian } ]
+                      axes { n = [64], temperature = [1], seeds = 1 }
+                      methods = [ { method = exact } ] }
+                    """));
+    assertTrue(e.getMessage().contains("sweep.axes.head-dim"), e.getMessage());
+  }
+
+  @Test
+  void rejectsScatterbrainWithoutSparseKind() {
+    assertRejected("sweep.methods = [ { method = scatterbrain, features = [8], window = [8] } ]",
+        "sweep.methods[0].sparse", "smyrf, reformer, local");
+  }
+
+  @Test
+  void rejectsScatterbrainParameterOfAnotherSparseKind() {
+    assertRejected(
+        "sweep.methods = [ { method = scatterbrain, sparse = local, features = [8], cluster-size = [8] } ]",
+        "sweep.methods[0].cluster-size", "sparse = local");
+  }
+
+  @Test
+  void rejectsSizeParameterWithBudgetAxis() {
+    assertRejected("sweep.axes.budget = [32]", "sweep.methods[1].features", "budget axis");
+  }
+
+  @Test
+  void rejectsUnknownInputKind() {
+    assertRejected("sweep.inputs = [ { kind = uniform } ]", "sweep.inputs[0].kind", "'uniform'", "gaussian");
+  }
+
+  @Test
+  void rejectsMissingNpyDirectory() {
+    assertRejected(
+        "sweep.inputs = [ { kind = npy, dir = no-such-dir } ]", "sweep.inputs[0].dir", "'no-such-dir'",
+        "existing directory");
+  }
+
+  @Test
+  void rejectsBadSweepName() {
+    assertRejected("sweep.name = \"my sweep\"", "sweep.name", "'my sweep'", "letters, digits");
+  }
+
+  @Test
+  void rejectsOddBucketCount() {
+    assertRejected(
+        "sweep.methods = [ { method = reformer, bucket-size = [16], buckets = [3] } ]", "sweep.methods[0].buckets",
+        "got 3", "even");
+  }
+
+  @Test
+  void rejectsBadAttentionMetricsMode() {
+    assertRejected("sweep.metrics.attention = sometimes", "sweep.metrics.attention", "'sometimes'", "auto, always, never");
+  }
+
+  @Test
+  void rejectsLengthBeyondARealHead() {
+    assertRejected(
+        "sweep.inputs = [ { kind = npy, dir = ../data/minilm-gpl3-n512, heads = [minilm_L0_H2_n512] } ]\n"
+            + "sweep.axes.n = [1024]",
+        "sweep.axes.n", "1024", "at most 512");
+  }
+
+  @Test
+  void readsRealHeadsWithTheirOwnDims() {
+    SweepSpec spec =
+        parseWith(
+            "sweep.inputs = [ { kind = npy, dir = ../data/minilm-gpl3-n512, heads = [minilm_L0_H2_n512] } ]\n"
+                + "sweep.axes.n = [128]");
+    SweepPlan plan = SweepPlan.expand(spec);
+    assertEquals(32, plan.groups().get(0).input().d());
+    assertEquals(2, plan.groups().size());
+  }
+
+  @Test
+  void budgetDerivesEachMethodsParameters() {
+    SweepSpec spec =
+        parse(
+            """
+            sweep { name = t, seed = 1, inputs = [ { kind = gaussian } ]
+              axes { n = [256], head-dim = [16], temperature = [1], seeds = 1, budget = [64] }
+              methods = [ { method = performer }, { method = local }, { method = smyrf }, { method = nystrom },
+                          { method = scatterbrain, sparse = local }, { method = scatterbrain, sparse = smyrf } ] }
+            """);
+    var trials = SweepPlan.expand(spec).groups().get(0).trials();
+    for (Trial t : trials) {
+      double entries = t.method().config().entriesPerRow(256, 256);
+      assertTrue(entries <= 64 && entries >= 48, t.method().canonical() + " uses " + entries + " entries per row");
+    }
+    assertEquals(32, trials.get(0).method().features());
+    assertEquals(64, trials.get(1).method().window());
+    assertEquals(32, trials.get(2).method().clusterSize());
+    assertEquals(32, trials.get(3).method().landmarks());
+    assertEquals(16, trials.get(4).method().features());
+    assertEquals(32, trials.get(4).method().window());
+  }
+}

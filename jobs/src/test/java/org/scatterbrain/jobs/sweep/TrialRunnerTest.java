@@ -1,0 +1,62 @@
+package org.scatterbrain.jobs.sweep;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TrialRunnerTest {
+  private static final RunContext CONTEXT =
+      new RunContext("t", "run", "v", "c", "spark", "java", "ojalgo", "k", "host", "driver");
+
+  private static List<TrialResult> runFirstGroup(String override) {
+    SweepSpec spec = SweepSpecTest.parseWith(override);
+    SweepPlan plan = SweepPlan.expand(spec);
+    return new TrialRunner(spec, CONTEXT).run(plan.groups().get(0)).results();
+  }
+
+  @Test
+  void exactTrialHasZeroErrorAndOthersAreMeasured() {
+    List<TrialResult> r =
+        runFirstGroup("sweep.methods = [ { method = exact }, { method = performer, features = [8] } ]");
+    assertEquals(2, r.size());
+    TrialResult exact = r.get(0);
+    assertEquals(TrialResult.OK, exact.status());
+    // the exact estimator and the reference are the same streamed computation
+    assertEquals(0.0, exact.outputRelFrobenius(), 0.0);
+    assertEquals(0.0, exact.klMean(), 1e-12);
+    TrialResult performer = r.get(1);
+    assertEquals(TrialResult.OK, performer.status());
+    assertTrue(performer.outputRelFrobenius() > 0);
+    assertNotNull(performer.tvMean());
+    assertNull(performer.supportMass());
+    assertTrue(performer.exactMeanEntropy() > 0 && performer.exactMeanEntropy() <= Math.log(64));
+  }
+
+  @Test
+  void injectedFailureIsRecordedAndTheRestComplete() {
+    List<TrialResult> r =
+        runFirstGroup(
+            "sweep.methods = [ { method = exact }, { method = performer, features = [8] }, { method = local, window = [8] } ]\n"
+                + "sweep.debug.fail-trials-matching = \"method=performer\"");
+    assertEquals(3, r.size());
+    assertEquals(TrialResult.OK, r.get(0).status());
+    assertEquals(TrialResult.FAILED, r.get(1).status());
+    assertTrue(r.get(1).error().contains("failure injected"), r.get(1).error());
+    assertNull(r.get(1).outputRelFrobenius());
+    assertEquals(TrialResult.OK, r.get(2).status());
+    assertNotNull(r.get(2).supportMass());
+  }
+
+  @Test
+  void attentionMetricsFollowTheMode() {
+    List<TrialResult> r =
+        runFirstGroup(
+            "sweep.methods = [ { method = local, window = [8] } ]\nsweep.metrics.attention = never");
+    assertNull(r.get(0).klMean());
+    assertNotNull(r.get(0).outputRelFrobenius());
+  }
+}
