@@ -2,6 +2,7 @@ package org.scatterbrain.core.sparse;
 
 import java.util.random.RandomGenerator;
 import org.scatterbrain.core.Checks;
+import org.scatterbrain.core.linalg.Gemm;
 
 /**
  * Angular LSH by random rotations (Andoni et al. 2015, as used by Reformer; spec section 3(b)): in round t, with a
@@ -72,27 +73,37 @@ public final class AngularHash {
     return buckets;
   }
 
-  /** Bucket of row {@code row} of {@code x} (row-major, d columns) in round {@code t}. */
-  int bucket(double[] x, int row, int t) {
+  /**
+   * Buckets of every row of {@code x} (row-major, d columns) in round {@code t}: {@code x R_t} is computed with
+   * {@link Gemm} a block of rows at a time, then the arg-max over [x R, -x R] (ties to the lower bucket).
+   */
+  double[] buckets(double[] x, int rows, int t) {
     int half = buckets / 2;
-    double[] r = rotations[t];
-    int best = 0;
-    double bestValue = Double.NEGATIVE_INFINITY;
-    for (int b = 0; b < half; b++) {
-      double s = 0;
-      for (int c = 0; c < dim; c++) {
-        s += x[row * dim + c] * r[c * half + b];
-      }
-      if (s > bestValue) {
-        bestValue = s;
-        best = b;
-      }
-      if (-s > bestValue) {
-        bestValue = -s;
-        best = b + half;
+    double[] out = new double[rows];
+    final int block = 64;
+    double[] proj = new double[block * half];
+    for (int i0 = 0; i0 < rows; i0 += block) {
+      int nr = Math.min(block, rows - i0);
+      java.util.Arrays.fill(proj, 0.0);
+      Gemm.multiplyAdd(x, i0 * dim, dim, rotations[t], 0, half, proj, 0, half, nr, dim, half);
+      for (int r = 0; r < nr; r++) {
+        int best = 0;
+        double bestValue = Double.NEGATIVE_INFINITY;
+        for (int b = 0; b < half; b++) {
+          double s = proj[r * half + b];
+          if (s > bestValue) {
+            bestValue = s;
+            best = b;
+          }
+          if (-s > bestValue) {
+            bestValue = -s;
+            best = b + half;
+          }
+        }
+        out[i0 + r] = best;
       }
     }
-    return best;
+    return out;
   }
 
   /**
@@ -105,12 +116,8 @@ public final class AngularHash {
     double[][] qh = new double[h][n];
     double[][] kh = new double[h][m];
     for (int t = 0; t < h; t++) {
-      for (int i = 0; i < n; i++) {
-        qh[t][i] = bucket(q, i, t);
-      }
-      for (int j = 0; j < m; j++) {
-        kh[t][j] = bucket(k, j, t);
-      }
+      qh[t] = buckets(q, n, t);
+      kh[t] = buckets(k, m, t);
     }
     return ClusteredSupport.fromHashes(qh, kh, chunks, true, true, paperEntriesPerRow);
   }
