@@ -91,13 +91,13 @@ final class SweepRunner {
         new RunContext(name, runId, Provenance.projectVersion(), Provenance.gitCommit(), spark.version(),
             System.getProperty("java.version"), Provenance.ojalgoVersion(), "driver", "driver", "driver");
     long start = System.nanoTime();
-    List<List<InputGroup>> waves = waves(todo.groups(), waveGroups > 0 ? waveGroups : 8 * slots);
+    List<List<InputGroup>> waves = waves(todo.groups(), waveGroups > 0 ? waveGroups : 16 * slots);
     Progress progress = new Progress(counters, todo.trialCount(), start, progressSeconds, name);
     progress.start();
     try {
       for (int w = 0; w < waves.size(); w++) {
         SweepPlan wavePlan = new SweepPlan(plan.spec(), waves.get(w));
-        int p = partitions > 0 ? partitions : Math.min(wavePlan.groups().size(), 2 * slots);
+        int p = partitions > 0 ? partitions : Math.min(wavePlan.groups().size(), 4 * slots);
         List<List<InputGroup>> bins = new ArrayList<>();
         for (List<InputGroup> b : wavePlan.balance(p)) {
           bins.add(new ArrayList<>(b));
@@ -118,11 +118,19 @@ final class SweepRunner {
         counters.taskSeconds().value(), counters.exactSeconds().value(), counters.estimatorSeconds().value(), slots);
   }
 
-  /** Consecutive slices of the groups, in plan order, of at most {@code size} groups each. */
+  /**
+   * Consecutive slices of the groups, in plan order: as few waves as allow at most {@code size} groups each, with
+   * sizes as equal as possible (so no wave is a short tail that leaves slots idle).
+   */
   static List<List<InputGroup>> waves(List<InputGroup> groups, int size) {
     List<List<InputGroup>> out = new ArrayList<>();
-    for (int i = 0; i < groups.size(); i += size) {
-      out.add(groups.subList(i, Math.min(groups.size(), i + size)));
+    int count = Math.max(1, (groups.size() + size - 1) / size);
+    for (int w = 0; w < count; w++) {
+      int from = (int) ((long) w * groups.size() / count);
+      int to = (int) ((long) (w + 1) * groups.size() / count);
+      if (to > from) {
+        out.add(groups.subList(from, to));
+      }
     }
     return out;
   }
