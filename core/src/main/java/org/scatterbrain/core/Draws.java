@@ -6,10 +6,10 @@ import org.scatterbrain.core.features.PositiveRandomFeatures;
 import org.scatterbrain.core.features.ProjectionMatrix;
 
 /**
- * How estimators split the caller's generator into independent streams. Every estimator takes exactly two longs
- * from the caller's generator, in this order: the seed of the feature stream, then the seed of the hash stream. So
+ * How estimators split the caller's generator into independent streams. Every randomised estimator (Performer,
+ * SMYRF, Reformer, local, Scatterbrain) takes exactly two longs from the caller's generator, in this order: the seed of the feature stream, then the seed of the hash stream. So
  * for the same generator state, Performer and Scatterbrain draw the same features, and Scatterbrain's hashes are
- * independent of its features (which its unbiasedness needs: spec 4.1).
+ * independent of its features (which its unbiasedness needs: spec 4.1). Exact and Nystrom attention draw nothing.
  */
 public final class Draws {
   /**

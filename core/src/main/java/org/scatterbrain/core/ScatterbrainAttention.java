@@ -73,6 +73,7 @@ public final class ScatterbrainAttention implements AttentionEstimator {
     int dv = in.valueDim();
     double[] out = new double[n * dv];
     double[] logZ = new double[n];
+    double[] lowRankWeights = new double[n];
     int empty = 0;
     for (int i = 0; i < n; i++) {
       double l = lr.logScale(i);
@@ -87,10 +88,15 @@ public final class ScatterbrainAttention implements AttentionEstimator {
         continue;
       }
       double exactWeight = sums.sum[i] > 0 ? Math.exp(sums.max[i] - z) : 0.0;
-      double lowRankWeight = Math.exp(l - z);
+      // exp(l - z) = 1 / (offSupport + exp(exactLog - l)), written as a division so that it cannot overflow when the
+      // off-support mass is tiny; an overflowing exp(exactLog - l) correctly gives weight 0
+      double lowRankDenominator =
+          offSupport + (exactLog == Double.NEGATIVE_INFINITY ? 0.0 : Math.exp(exactLog - l));
+      double lowRankWeight = 1.0 / lowRankDenominator;
+      lowRankWeights[i] = lowRankWeight;
       for (int c = 0; c < dv; c++) {
         int x = i * dv + c;
-        out[x] = exactWeight * sums.num[x] + lowRankWeight * (lr.numerator(i, c) - sums.lrNum[x]);
+        out[x] = exactWeight * sums.num[x] + (lr.numerator(i, c) - sums.lrNum[x]) / lowRankDenominator;
       }
     }
     long allocated = meter.stop();
@@ -102,7 +108,7 @@ public final class ScatterbrainAttention implements AttentionEstimator {
     double perRow = support.entriesPerRow() + 2.0 * map.featureCount();
     MemoryFootprint mem = new MemoryFootprint(perRow, perRow * n, stored, allocated);
     return new Estimate(
-        "scatterbrain", n, dv, out, mem, empty, new SupportRows(in, support, logZ, lr));
+        "scatterbrain", n, dv, out, mem, empty, new SupportRows(in, support, logZ, lr, lowRankWeights));
   }
 
   static double logAddExp(double a, double b) {

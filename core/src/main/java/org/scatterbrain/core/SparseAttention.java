@@ -72,7 +72,7 @@ public final class SparseAttention implements AttentionEstimator {
             support.storedBytes() + sums.bytes(),
             allocated);
     return new Estimate(
-        config.method(), n, dv, out, mem, empty, new SupportRows(in, support, logZ, null));
+        config.method(), n, dv, out, mem, empty, new SupportRows(in, support, logZ, null, null));
   }
 
   static void requireShape(SparseSupport support, AttentionInputs in) {

@@ -5,20 +5,28 @@ import org.scatterbrain.core.sparse.SparseSupport;
 
 /**
  * Normalised rows of a sparse or Scatterbrain estimate: {@code c_ij exp(s_ij - ln Z_i)} on the support, and off it 0
- * (sparse) or {@code qbar_i . kbar_j exp(l_i - ln Z_i)} (Scatterbrain, with {@code lowRank} non-null).
+ * (sparse) or {@code qbar_i . kbar_j exp(l_i - ln Z_i)} (Scatterbrain, with {@code lowRank} non-null and the
+ * weights {@code exp(l_i - ln Z_i)} per row).
  */
 final class SupportRows implements ApproximateAttention {
   private final AttentionInputs in;
   private final SparseSupport support;
   private final double[] logZ;
   private final LowRankPart lowRank;
+  private final double[] lowRankWeights;
   private volatile Logits logits;
 
-  SupportRows(AttentionInputs in, SparseSupport support, double[] logZ, LowRankPart lowRank) {
+  SupportRows(
+      AttentionInputs in,
+      SparseSupport support,
+      double[] logZ,
+      LowRankPart lowRank,
+      double[] lowRankWeights) {
     this.in = in;
     this.support = support;
     this.logZ = logZ;
     this.lowRank = lowRank;
+    this.lowRankWeights = lowRankWeights;
   }
 
   @Override
@@ -59,7 +67,7 @@ final class SupportRows implements ApproximateAttention {
         continue;
       }
       if (lowRank != null) {
-        double f = Math.exp(lowRank.logScale(i) - z);
+        double f = lowRankWeights[i]; // exp(l_i - ln Z_i), computed without overflow by the estimator
         for (int j = 0; j < m; j++) {
           dst[o + j] *= f;
         }

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -831,8 +830,6 @@ class ScatterbrainPropertiesTest {
   }
 
   @Test
-  @Disabled(
-      "bug: PerformerAttention lines 48/95 invert a subnormal denominator (1/6.5e-312 = Infinity), output is +-Infinity")
   void performerOutputStaysFiniteWhenTheDenominatorIsSubnormal() {
     AttentionInputs in = subnormalDenominatorInputs();
     assertFiniteConvex(performer().estimate(in, subnormalDenominatorFeatures()), in, "performer");
@@ -841,9 +838,6 @@ class ScatterbrainPropertiesTest {
   }
 
   @Test
-  @Disabled(
-      "bug: ScatterbrainAttention line 90 / SupportRows line 62: exp(l - z) = 1/offSupport overflows for a subnormal"
-          + " off-support mass on rows without support")
   void scatterbrainRowsWithoutSupportStayFiniteWhenTheirLowRankMassIsSubnormal() {
     AttentionInputs in = subnormalDenominatorInputs();
     // every 4th row has no support pair, so it is pure low-rank (as for the rows past the last key of a band, n > m)

@@ -45,8 +45,8 @@ public final class LowRankPart {
     int n = in.queryCount();
     int m = in.keyCount();
     int dv = in.valueDim();
-    FeatureMatrix qf = map.queries(in.queriesRowMajor(), n, in.scale(), parallel);
     FeatureMatrix kf = map.keys(in.keysRowMajor(), m, in.scale(), parallel);
+    FeatureMatrix qf = map.queries(in.queriesRowMajor(), n, in.scale(), kf, parallel);
     int f = qf.features();
     int w = dv + 1;
     // [V | 1] so one multiply gives both G and g
@@ -111,17 +111,17 @@ public final class LowRankPart {
     return queries;
   }
 
-  /** Stabilised key features (one shared scale). */
+  /** Stabilised key features (one scale per feature column). */
   public FeatureMatrix keyFeatures() {
     return keys;
   }
 
   /** {@code l_i}: the log of the unit of row i's low-rank quantities. */
   public double logScale(int i) {
-    return queries.logScale()[i] + keys.logScale()[0];
+    return queries.logScale()[i];
   }
 
-  /** Low-rank denominator {@code qbar_i . g} of row i, in units of exp(l_i). */
+  /** Low-rank denominator {@code qbar_i . g} of row i, in units of exp(l_i); at least 1 (see {@link FeatureMatrix}). */
   public double denominator(int i) {
     return numDen[i * (dv + 1) + dv];
   }

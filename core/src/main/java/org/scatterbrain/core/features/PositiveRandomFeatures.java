@@ -16,9 +16,10 @@ import org.scatterbrain.core.linalg.RowMajor;
  *   phi(x) = exp([u, -u] - |x'|^2 / 2) / sqrt(F)           (antithetic / "cosh": F = 2r features)
  * </pre>
  *
- * so that {@code E[phi(q) . phi(k)] = exp(tau q . k)} for Gaussian rows of W. Features are returned stabilised with
- * a log scale ({@link FeatureMatrix}): queries per row, keys with one shared scale. An optional {@code eps / sqrt(F)} is added
- * to every stabilised feature, as the reference does (a data-dependent bias: pitfall P5); the default is 0.
+ * so that {@code E[phi(q) . phi(k)] = exp(tau q . k)} for Gaussian rows of W. Features are returned stabilised
+ * ({@link FeatureMatrix}): keys with one log scale per feature column, queries per row against those columns, so that
+ * no normaliser underflows (pitfall P6). An optional {@code eps / sqrt(F)} is added to every stabilised feature, as
+ * the reference does (a data-dependent bias: pitfall P5); the default is 0.
  *
  * <p>Immutable; the same instance is the "draw" shared by Performer and Scatterbrain. Cost: O(n r d) flops and n F
  * exponentials per feature matrix; memory n F.
@@ -63,17 +64,79 @@ public final class PositiveRandomFeatures {
     return antithetic ? 2 * projection.rows() : projection.rows();
   }
 
-  /** Query features: one log scale per row, each stabilised row has maximum 1. Not modified: {@code x}. */
-  public FeatureMatrix queries(double[] x, int rows, double tau, boolean parallel) {
-    return map(x, rows, tau, parallel, false);
+  /**
+   * Query features stabilised against {@code keys}' column scales (see {@link FeatureMatrix}): each row's largest
+   * entry is 1 and its log scale makes {@code phi(q_i) . phi(k_j) = exp(logScale[i]) qbar_i . kbar_j}. Not modified:
+   * {@code x}, {@code keys}.
+   */
+  public FeatureMatrix queries(double[] x, int rows, double tau, FeatureMatrix keys, boolean parallel) {
+    if (keys.columnLogScale() == null || keys.features() != featureCount()) {
+      throw new IllegalArgumentException("queries must be stabilised against key features of this map");
+    }
+    double[] columns = keys.columnLogScale();
+    double logF = Math.log(featureCount());
+    double epsTerm = eps / Math.sqrt(featureCount());
+    int f = featureCount();
+    double[] values = exponents(x, rows, tau, parallel);
+    double[] logScale = new double[rows];
+    int chunks = Parallel.chunks(rows, parallel);
+    Parallel.forEachChunk(
+        chunks,
+        parallel,
+        c -> {
+          for (int i = Parallel.chunkStart(c, chunks, rows); i < Parallel.chunkEnd(c, chunks, rows); i++) {
+            int o = i * f;
+            double mx = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < f; k++) {
+              double w = values[o + k] + columns[k];
+              values[o + k] = w;
+              mx = Math.max(mx, w);
+            }
+            for (int k = 0; k < f; k++) {
+              values[o + k] = Math.exp(values[o + k] - mx) + epsTerm;
+            }
+            logScale[i] = mx - logF;
+          }
+        });
+    return new FeatureMatrix(rows, f, values, logScale, null);
   }
 
-  /** Key features: one log scale shared by all rows (the maximum over rows and features). Not modified: {@code x}. */
+  /**
+   * Key features with one scale per feature column (see {@link FeatureMatrix}): every column's largest entry is 1.
+   * Not modified: {@code x}.
+   */
   public FeatureMatrix keys(double[] x, int rows, double tau, boolean parallel) {
-    return map(x, rows, tau, parallel, true);
+    int f = featureCount();
+    double epsTerm = eps / Math.sqrt(f);
+    double[] values = exponents(x, rows, tau, parallel);
+    double[] columns = new double[f];
+    java.util.Arrays.fill(columns, Double.NEGATIVE_INFINITY);
+    for (int i = 0; i < rows; i++) {
+      int o = i * f;
+      for (int k = 0; k < f; k++) {
+        columns[k] = Math.max(columns[k], values[o + k]);
+      }
+    }
+    int chunks = Parallel.chunks(rows, parallel);
+    Parallel.forEachChunk(
+        chunks,
+        parallel,
+        c -> {
+          for (int i = Parallel.chunkStart(c, chunks, rows); i < Parallel.chunkEnd(c, chunks, rows); i++) {
+            int o = i * f;
+            for (int k = 0; k < f; k++) {
+              values[o + k] = Math.exp(values[o + k] - columns[k]) + epsTerm;
+            }
+          }
+        });
+    return new FeatureMatrix(rows, f, values, new double[rows], columns);
   }
 
-  private FeatureMatrix map(double[] x, int rows, double tau, boolean parallel, boolean shared) {
+  /**
+   * Log-features without the constant: {@code e_if - |x_i'|^2 / 2} with {@code e_i = [u_i, -u_i]} (or u_i) and
+   * {@code u_i = W x_i'}, as a row-major rows x F array.
+   */
+  private double[] exponents(double[] x, int rows, double tau, boolean parallel) {
     int d = projection.dim();
     int r = projection.rows();
     int f = featureCount();
@@ -82,13 +145,9 @@ public final class PositiveRandomFeatures {
           "input has " + x.length + " entries, expected " + rows + "x" + d + " for this projection");
     }
     double[] values = new double[rows * f];
-    double[] logScale = new double[rows];
     double sqrtTau = Math.sqrt(tau);
-    double halfLogF = 0.5 * Math.log(f);
     int blocks = (rows + BLOCK - 1) / BLOCK;
     int chunks = Parallel.chunks(blocks, parallel);
-    // per row: exponents e = [u, -u] (or u) with u = W x'; stabilised values exp(e - max e); the row's own log scale
-    // max e - |x'|^2/2 - ln(F)/2
     Parallel.forEachChunk(
         chunks,
         parallel,
@@ -107,54 +166,19 @@ public final class PositiveRandomFeatures {
                 double xi = x[i * d + t];
                 sq += xi * xi;
               }
+              double half = 0.5 * tau * sq;
               int o = i * f;
-              int uo = ii * r;
-              double mx = Double.NEGATIVE_INFINITY;
               for (int k = 0; k < r; k++) {
-                double v = sqrtTau * u[uo + k];
-                u[uo + k] = v;
-                mx = Math.max(mx, antithetic ? Math.abs(v) : v);
-              }
-              for (int k = 0; k < r; k++) {
-                values[o + k] = Math.exp(u[uo + k] - mx);
-              }
-              if (antithetic) {
-                for (int k = 0; k < r; k++) {
-                  values[o + r + k] = Math.exp(-u[uo + k] - mx);
+                double v = sqrtTau * u[ii * r + k];
+                values[o + k] = v - half;
+                if (antithetic) {
+                  values[o + r + k] = -v - half;
                 }
               }
-              logScale[i] = mx - 0.5 * tau * sq - halfLogF;
             }
           }
         });
-    double epsTerm = eps / Math.sqrt(f);
-    if (shared) {
-      double max = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < rows; i++) {
-        max = Math.max(max, logScale[i]);
-      }
-      final double common = max;
-      Parallel.forEachChunk(
-          chunks,
-          parallel,
-          c -> {
-            int i0 = Parallel.chunkStart(c, chunks, blocks) * BLOCK;
-            int i1 = Math.min(rows, Parallel.chunkEnd(c, chunks, blocks) * BLOCK);
-            for (int i = i0; i < i1; i++) {
-              double shift = Math.exp(logScale[i] - common);
-              int o = i * f;
-              for (int k = 0; k < f; k++) {
-                values[o + k] = values[o + k] * shift + epsTerm;
-              }
-              logScale[i] = common;
-            }
-          });
-    } else if (epsTerm > 0) {
-      for (int k = 0; k < values.length; k++) {
-        values[k] += epsTerm;
-      }
-    }
-    return new FeatureMatrix(rows, f, values, logScale);
+    return values;
   }
 
   private static final int BLOCK = 64;
