@@ -1,0 +1,260 @@
+package org.scatterbrain.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.scatterbrain.jobs.spark.ResultSchema;
+
+/**
+ * The job jar submitted to a real standalone cluster: {@code bin/spark-cluster start} (master and worker on
+ * 127.0.0.1, from the Spark jars in {@code target/spark-dist}), {@code bin/spark-cluster submit} of a tiny sweep in
+ * client deploy mode, then the Parquet output is checked, including that the trials ran in executor processes. Run by
+ * failsafe in {@code mvn verify} after {@code package} has built the job jar and the distribution. Logs stay in
+ * {@code target/cluster-it/<time>/} (master.log, worker.log, submit.log, worker/app-* executor logs).
+ */
+class ClusterIT {
+  // bounds: start 60 s + test 110 s + stop 30 s; a normal run takes about a minute in all
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+  // the tiny sweep: 2 lengths x 2 temperatures x 2 seeds = 8 input groups, 3 methods each
+  private static final int EXPECTED_ROWS = 2 * 2 * 2 * 3;
+  private static final String SWEEP =
+      """
+      sweep {
+        name = cluster-it
+        seed = 20251128
+        inputs = [ { kind = gaussian, norm = unit-logit } ]
+        axes {
+          n = [64, 128]
+          head-dim = [16]
+          temperature = [1, 4]
+          seeds = 2
+        }
+        methods = [
+          { method = exact }
+          { method = performer, features = [16] }
+          { method = local, window = [16] }
+        ]
+      }
+      """;
+
+  private static Path root;
+  private static Path jobJar;
+  private static Path dist;
+  private static Path work;
+  private static String masterUrl;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    root = Path.of(System.getProperty("scatterbrain.root", "..")).toRealPath();
+    Path target = root.resolve("jobs/target");
+    String jar = System.getProperty("scatterbrain.jobJar");
+    jobJar = jar != null ? Path.of(jar) : findJobJar(target);
+    dist = Path.of(System.getProperty("scatterbrain.sparkDist", target.resolve("spark-dist").toString()));
+    assertTrue(Files.isRegularFile(jobJar), () -> "no job jar " + jobJar + ": run mvn package first");
+    assertTrue(Files.isDirectory(dist.resolve("jars")), () -> "no " + dist + "/jars: run mvn package first");
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
+    work = Files.createTempDirectory(Files.createDirectories(target.resolve("cluster-it")), stamp + "-");
+
+    Run start = cluster(START_TIMEOUT, work.resolve("start.log"), "start", "--timeout", "45");
+    assertEquals(0, start.exit(), () -> "bin/spark-cluster start failed:\n" + start.output() + diagnostics());
+    List<String> lines = start.output().lines().filter(l -> !l.isBlank()).toList();
+    masterUrl = lines.isEmpty() ? "" : lines.get(lines.size() - 1).trim();
+    assertTrue(masterUrl.matches("spark://127\\.0\\.0\\.1:\\d+"),
+        () -> "start did not end with the master URL:\n" + start.output() + diagnostics());
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (work == null) {
+      return;
+    }
+    Run stop = cluster(STOP_TIMEOUT, work.resolve("stop.log"), "stop");
+    assertEquals(0, stop.exit(), () -> "bin/spark-cluster stop failed:\n" + stop.output() + diagnostics());
+    String marker = "-Dscatterbrain.cluster.work=" + work;
+    List<String> left =
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+            .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+            .toList();
+    assertTrue(left.isEmpty(), () -> "cluster processes left after stop: " + left);
+  }
+
+  @Test
+  @Timeout(value = 110, unit = TimeUnit.SECONDS)
+  void sweepRunsOnTheExecutorsOfAStandaloneCluster() throws Exception {
+    Path conf = work.resolve("cluster-it.conf");
+    Files.writeString(conf, SWEEP);
+    Path output = work.resolve("results");
+    Run submit =
+        cluster(
+            SUBMIT_TIMEOUT,
+            work.resolve("submit.log"),
+            "submit",
+            "--class", "org.scatterbrain.jobs.spark.SweepJob",
+            "--conf", "spark.ui.enabled=false",
+            jobJar.toString(),
+            conf.toString(),
+            "--output", output.toString(),
+            "--partitions", "4");
+    assertEquals(0, submit.exit(), () -> "the sweep failed on " + masterUrl + ":\n" + submit.output() + diagnostics());
+
+    String executorCommand = executorCommands();
+    assertTrue(executorCommand.contains("--add-modules=jdk.incubator.vector")
+            && executorCommand.contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"),
+        () -> "executors were launched without Spark's Java 17 module options:\n" + executorCommand + diagnostics());
+
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[1]")
+            .appName("ClusterIT")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "1")
+            .getOrCreate();
+    try {
+      Dataset<Row> rows = spark.read().parquet(output.resolve("cluster-it").toString()).cache();
+      String report = submit.output();
+      assertEquals(EXPECTED_ROWS, rows.count(), () -> "rows in " + output + "\n" + report);
+      assertEquals(EXPECTED_ROWS, rows.select(ResultSchema.TRIAL_ID).distinct().count(), "distinct trial ids");
+
+      List<String> notOk =
+          rows.filter(functions.col(ResultSchema.STATUS).notEqual("ok"))
+              .select(ResultSchema.TRIAL_ID, ResultSchema.STATUS, ResultSchema.ERROR)
+              .collectAsList().stream().map(Row::toString).toList();
+      assertTrue(notOk.isEmpty(), () -> "trials not ok: " + notOk);
+
+      List<String> executors = distinct(rows, ResultSchema.EXECUTOR_ID);
+      assertFalse(executors.isEmpty(), "no executor ids");
+      for (String e : executors) {
+        assertTrue(e != null && e.matches("\\d+"),
+            () -> "trials ran outside executor processes: executor ids " + executors + diagnostics());
+      }
+      List<String> hosts = distinct(rows, ResultSchema.HOST);
+      for (String h : hosts) {
+        assertTrue(h != null && !h.isBlank() && !h.equals("driver") && !h.equals("unknown"),
+            () -> "host column not set: " + hosts);
+      }
+      assertEquals(List.of("exact", "local", "performer"), distinct(rows, ResultSchema.METHOD), "methods");
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** target/scatterbrain-jobs-VERSION-job.jar, when not run by failsafe (which passes scatterbrain.jobJar). */
+  private static Path findJobJar(Path target) throws IOException {
+    try (var jars = Files.newDirectoryStream(target, "scatterbrain-jobs-*-job.jar")) {
+      for (Path j : jars) {
+        return j;
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // reported below
+    }
+    return target.resolve("scatterbrain-jobs-job.jar");
+  }
+
+  private static List<String> distinct(Dataset<Row> rows, String column) {
+    return rows.select(column).distinct().collectAsList().stream()
+        .map(r -> r.isNullAt(0) ? null : String.valueOf(r.get(0)))
+        .sorted(java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()))
+        .toList();
+  }
+
+  /** The outcome of one bin/spark-cluster call: exit code (-1: timed out and killed) and its output. */
+  private record Run(int exit, String output) {}
+
+  private static Run cluster(Duration timeout, Path log, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("bin/spark-cluster").toString(),
+        "--dist", dist.toString(), "--work", work.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("SPARK_CLUSTER_STOP_TIMEOUT", "10");
+    Process p = pb.start();
+    int exit;
+    try {
+      exit = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? p.exitValue() : -1;
+    } catch (InterruptedException e) {  // @Timeout: leave no driver behind
+      kill(p);
+      throw e;
+    }
+    if (exit == -1) {
+      kill(p);
+    }
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    return new Run(exit, exit == -1 ? out + "\n(timed out after " + timeout.toSeconds() + " s and killed)" : out);
+  }
+
+  private static void kill(Process p) throws InterruptedException {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
+    p.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** The "Spark Executor Command" headers of the executors' stderr files under the worker's work dir. */
+  private static String executorCommands() throws IOException {
+    Path workerDir = work.resolve("worker");
+    if (!Files.isDirectory(workerDir)) {
+      return "";
+    }
+    try (Stream<Path> files = Files.walk(workerDir)) {
+      return files.filter(f -> f.getFileName().toString().equals("stderr"))
+          .flatMap(f -> lines(f).stream().filter(l -> l.startsWith("Spark Executor Command:")).limit(1))
+          .collect(Collectors.joining("\n"));
+    }
+  }
+
+  private static List<String> lines(Path f) {
+    try {
+      return Files.readAllLines(f, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /** Tails of the cluster's logs, for failure messages. */
+  private static String diagnostics() {
+    if (work == null) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder("\n\nlogs in ").append(work);
+    List<Path> logs = new ArrayList<>(List.of(work.resolve("master.log"), work.resolve("worker.log")));
+    try (Stream<Path> files = Files.walk(work)) {
+      files.filter(f -> f.getFileName().toString().equals("stderr")).sorted().forEach(logs::add);
+    } catch (IOException | RuntimeException e) {
+      b.append("\n(cannot list executor logs: ").append(e).append(')');
+    }
+    for (Path f : logs) {
+      List<String> l = lines(f);
+      b.append("\n---- ").append(work.relativize(f)).append(l.isEmpty() ? " (missing or empty)" : "").append('\n');
+      l.subList(Math.max(0, l.size() - 25), l.size()).forEach(x -> b.append(x).append('\n'));
+    }
+    return b.toString();
+  }
+}
