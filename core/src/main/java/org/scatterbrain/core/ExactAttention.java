@@ -2,6 +2,7 @@ package org.scatterbrain.core;
 
 import java.util.random.RandomGenerator;
 import org.scatterbrain.core.linalg.ExactKernel;
+import org.scatterbrain.core.linalg.Exp;
 import org.scatterbrain.core.linalg.RowMajor;
 import org.scatterbrain.core.metrics.AllocationMeter;
 import org.scatterbrain.core.metrics.MemoryFootprint;
@@ -89,10 +90,7 @@ public final class ExactAttention implements AttentionEstimator {
       logits.rows(from, to, dst);
       for (int i = from; i < to; i++) {
         int o = (i - from) * m;
-        double z = logZ[i];
-        for (int j = 0; j < m; j++) {
-          dst[o + j] = Math.exp(dst[o + j] - z);
-        }
+        Exp.expShifted(dst, o, logZ[i], dst, o, m);
       }
     }
 

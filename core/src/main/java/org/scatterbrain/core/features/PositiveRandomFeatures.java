@@ -3,6 +3,7 @@ package org.scatterbrain.core.features;
 import java.util.Arrays;
 import java.util.Objects;
 import org.scatterbrain.core.Checks;
+import org.scatterbrain.core.linalg.Exp;
 import org.scatterbrain.core.linalg.Gemm;
 import org.scatterbrain.core.linalg.Parallel;
 import org.scatterbrain.core.linalg.RowMajor;
@@ -92,8 +93,11 @@ public final class PositiveRandomFeatures {
               values[o + k] = w;
               mx = Math.max(mx, w);
             }
-            for (int k = 0; k < f; k++) {
-              values[o + k] = Math.exp(values[o + k] - mx) + epsTerm;
+            Exp.expShifted(values, o, mx, values, o, f);
+            if (epsTerm > 0) {
+              for (int k = 0; k < f; k++) {
+                values[o + k] += epsTerm;
+              }
             }
             logScale[i] = mx - logF;
           }
@@ -125,7 +129,13 @@ public final class PositiveRandomFeatures {
           for (int i = Parallel.chunkStart(c, chunks, rows); i < Parallel.chunkEnd(c, chunks, rows); i++) {
             int o = i * f;
             for (int k = 0; k < f; k++) {
-              values[o + k] = Math.exp(values[o + k] - columns[k]) + epsTerm;
+              values[o + k] -= columns[k];
+            }
+            Exp.expShifted(values, o, 0.0, values, o, f);
+            if (epsTerm > 0) {
+              for (int k = 0; k < f; k++) {
+                values[o + k] += epsTerm;
+              }
             }
           }
         });

@@ -6,7 +6,7 @@ import java.util.Arrays;
  * Streamed exact softmax attention: {@code out = softmax_row(tau Q K^T) V} computed in blocks of query rows and key
  * columns with a running row maximum (the "online softmax"), so no n x m matrix ever exists. Memory: O((n + m) d + n
  * dv) plus one {@value #QUERY_BLOCK} x {@value #KEY_BLOCK} scratch block per worker. Flops: {@code 2 n m (d + dv)}
- * plus n m exponentials.
+ * plus n m exponentials ({@link Exp}).
  *
  * <p>Besides the output, each row's log-normaliser {@code ln Z_i = ln sum_j exp(tau q_i . k_j)} and its entropy
  * {@code H_i = -sum_j A_ij ln A_ij} are returned, so that exact attention rows can be re-created later one block at a
@@ -65,6 +65,7 @@ public final class ExactKernel {
   private static final class Scratch {
     final double[] qs;
     final double[] logits = new double[QUERY_BLOCK * KEY_BLOCK];
+    final double[] weights = new double[QUERY_BLOCK * KEY_BLOCK];
     final double[] rowMax = new double[QUERY_BLOCK];
     final double[] sum = new double[QUERY_BLOCK];
     final double[] ent = new double[QUERY_BLOCK];
@@ -99,6 +100,7 @@ public final class ExactKernel {
     Arrays.fill(sum, 0.0);
     Arrays.fill(ent, 0.0);
     double[] p = s.logits;
+    double[] w = s.weights;
     int outOff = i0 * dv;
     for (int j0 = 0; j0 < m; j0 += KEY_BLOCK) {
       int cols = Math.min(KEY_BLOCK, m - j0);
@@ -124,19 +126,29 @@ public final class ExactKernel {
           rowMax[r] = mx;
         }
         double ref = rowMax[r];
-        double l = 0;
-        double e = 0;
-        for (int j = 0; j < cols; j++) {
-          double z = p[base + j] - ref;
-          double w = Math.exp(z);
-          p[base + j] = w;
-          l += w;
-          e += w * z;
+        Exp.expShifted(p, base, ref, w, base, cols);
+        // fixed four-way split of the sums: the same order whatever kernel computed the weights
+        double l0 = 0;
+        double l1 = 0;
+        double e0 = 0;
+        double e1 = 0;
+        int j = 0;
+        for (; j + 2 <= cols; j += 2) {
+          double w0 = w[base + j];
+          double w1 = w[base + j + 1];
+          l0 += w0;
+          l1 += w1;
+          e0 += w0 * (p[base + j] - ref);
+          e1 += w1 * (p[base + j + 1] - ref);
         }
-        sum[r] += l;
-        ent[r] += e;
+        for (; j < cols; j++) {
+          l0 += w[base + j];
+          e0 += w[base + j] * (p[base + j] - ref);
+        }
+        sum[r] += l0 + l1;
+        ent[r] += e0 + e1;
       }
-      Gemm.multiplyAdd(p, 0, cols, v, j0 * dv, dv, out, outOff, dv, rows, cols, dv);
+      Gemm.multiplyAdd(w, 0, cols, v, j0 * dv, dv, out, outOff, dv, rows, cols, dv);
     }
     for (int r = 0; r < rows; r++) {
       double inv = 1.0 / sum[r];

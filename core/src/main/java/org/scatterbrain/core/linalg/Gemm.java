@@ -31,6 +31,11 @@ public final class Gemm {
     }
   }
 
+  /** Whether the SIMD kernels run in this JVM. */
+  static boolean simd() {
+    return SIMD;
+  }
+
   /** "simd-N" (N double lanes) or "scalar": the kernel this JVM uses. Recorded with results. */
   public static String implementation() {
     return SIMD ? "simd-" + VectorGemm.lanes() : "scalar";

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.scatterbrain.core.ApproximateAttention;
 import org.scatterbrain.core.Estimate;
 import org.scatterbrain.core.ExactReference;
+import org.scatterbrain.core.linalg.Exp;
 import org.scatterbrain.core.linalg.Gemm;
 import org.scatterbrain.core.linalg.Parallel;
 import org.scatterbrain.core.linalg.RowMajor;
@@ -79,6 +80,7 @@ public final class ErrorMetrics {
           double[] qs = new double[block * d];
           double[] logits = new double[block * m];
           double[] a = new double[block * m];
+          double[] exactRow = new double[m];
           int[] keys = support == null ? null : new int[support.maxRowSupport()];
           int[] counts = support == null ? null : new int[support.maxRowSupport()];
           for (int b = Parallel.chunkStart(c, chunks, blocks); b < Parallel.chunkEnd(c, chunks, blocks); b++) {
@@ -92,12 +94,13 @@ public final class ErrorMetrics {
             approx.rows(i0, i0 + rows, a);
             for (int r = 0; r < rows; r++) {
               int i = i0 + r;
-              rowErrors(i, r * m, m, logits, a, reference.logNormalizer(i), diff2, exact2, maxAbs, kl, tv);
+              Exp.expShifted(logits, r * m, reference.logNormalizer(i), exactRow, 0, m);
+              rowErrors(i, r * m, m, logits, a, exactRow, reference.logNormalizer(i), diff2, exact2, maxAbs, kl, tv);
               if (support != null) {
                 int len = support.rowSupport(i, keys, counts);
                 double s = 0;
                 for (int x = 0; x < len; x++) {
-                  s += Math.exp(logits[r * m + keys[x]] - reference.logNormalizer(i));
+                  s += exactRow[keys[x]];
                 }
                 mass[i] = s;
               }
@@ -138,6 +141,7 @@ public final class ErrorMetrics {
       int m,
       double[] logits,
       double[] a,
+      double[] exactRow,
       double logZ,
       double[] diff2,
       double[] exact2,
@@ -150,7 +154,7 @@ public final class ErrorMetrics {
     double abs = 0;
     double positive = 0;
     for (int j = 0; j < m; j++) {
-      double p = Math.exp(logits[o + j] - logZ);
+      double p = exactRow[j];
       double ah = a[o + j];
       double e = ah - p;
       dd += e * e;

@@ -3,6 +3,7 @@ package org.scatterbrain.core.sparse;
 import java.util.Arrays;
 import org.scatterbrain.core.AttentionInputs;
 import org.scatterbrain.core.features.FeatureMatrix;
+import org.scatterbrain.core.linalg.Exp;
 import org.scatterbrain.core.linalg.Gemm;
 import org.scatterbrain.core.linalg.Parallel;
 
@@ -191,11 +192,12 @@ public final class SupportSums {
         double ref = out.max[i];
         double l = 0;
         double lr = 0;
+        if (mx > Double.NEGATIVE_INFINITY) {
+          Exp.expShifted(s, base, ref, s, base, kn);
+        }
         for (int c = 0; c < kn; c++) {
           if (inc[base + c]) {
-            double w = Math.exp(s[base + c] - ref);
-            s[base + c] = w;
-            l += w;
+            l += s[base + c];
             if (p.length > 0) {
               lr += p[base + c];
             }
