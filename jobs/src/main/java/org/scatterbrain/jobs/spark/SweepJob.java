@@ -136,7 +136,12 @@ public final class SweepJob implements Callable<Integer> {
     SparkConf conf = new SparkConf();
     SparkSession.Builder b = SparkSession.builder().appName("scatterbrain sweep " + name);
     if (!conf.contains("spark.master")) {
-      b = b.master(master != null ? master : "local[*]").config("spark.ui.enabled", "false");
+      // embedded: everything stays on the loopback interface, and small shuffles stay small
+      b = b.master(master != null ? master : "local[*]")
+          .config("spark.ui.enabled", "false")
+          .config("spark.driver.host", "127.0.0.1")
+          .config("spark.driver.bindAddress", "127.0.0.1")
+          .config("spark.sql.shuffle.partitions", "8");
     }
     return b.getOrCreate();
   }

@@ -45,8 +45,11 @@ public sealed interface InputSource extends Serializable
     }
   }
 
-  /** Gaussian Q and K with rows of a fixed norm, Gaussian V. */
-  record Gaussian(Norm norm) implements InputSource {
+  /**
+   * Gaussian Q and K with rows of a fixed norm, Gaussian V. With {@code selfAttention}, K = Q (the setting of the
+   * spec's section 7.5, where each query's own key dominates at low temperature).
+   */
+  record Gaussian(Norm norm, boolean selfAttention) implements InputSource {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -56,7 +59,7 @@ public sealed interface InputSource extends Serializable
 
     @Override
     public String id() {
-      return "gaussian(norm=" + norm + ")";
+      return "gaussian(norm=" + norm + (selfAttention ? ",self-attention" : "") + ")";
     }
 
     @Override
@@ -71,13 +74,20 @@ public sealed interface InputSource extends Serializable
 
     @Override
     public AttentionInputs create(int n, int d, int dv, double beta, long seed) {
-      return InputGenerators.gaussian(
-          GaussianSpec.fixedNorm(n, n, d, dv, norm.forDim(d)), beta / Math.sqrt(d), Draws.create(seed));
+      AttentionInputs in =
+          InputGenerators.gaussian(
+              GaussianSpec.fixedNorm(n, n, d, dv, norm.forDim(d)), beta / Math.sqrt(d), Draws.create(seed));
+      return selfAttention ? keysAreQueries(in) : in;
     }
   }
 
-  /** Mixture of Gaussians around shared cluster centres: structure for sparse methods to find. */
-  record Clustered(int clusters, double spread, Norm norm) implements InputSource {
+  /**
+   * Mixture of Gaussians around shared cluster centres: structure for sparse methods to find. With {@code
+   * contiguous}, tokens are ordered by cluster (so a local window sees its own cluster, as in the spec's 7.5(b));
+   * with {@code selfAttention}, K = Q.
+   */
+  record Clustered(int clusters, double spread, Norm norm, boolean selfAttention, boolean contiguous)
+      implements InputSource {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -87,7 +97,8 @@ public sealed interface InputSource extends Serializable
 
     @Override
     public String id() {
-      return "clustered(clusters=" + clusters + ",spread=" + Canonical.number(spread) + ",norm=" + norm + ")";
+      return "clustered(clusters=" + clusters + ",spread=" + Canonical.number(spread) + ",norm=" + norm
+          + (contiguous ? ",contiguous" : "") + (selfAttention ? ",self-attention" : "") + ")";
     }
 
     @Override
@@ -102,11 +113,50 @@ public sealed interface InputSource extends Serializable
 
     @Override
     public AttentionInputs create(int n, int d, int dv, double beta, long seed) {
-      return InputGenerators.clustered(
-          new ClusteredSpec(n, n, d, dv, clusters, norm.forDim(d), spread),
-          beta / Math.sqrt(d),
-          Draws.create(seed));
+      ClusteredSpec spec = new ClusteredSpec(n, n, d, dv, clusters, norm.forDim(d), spread);
+      InputGenerators.ClusteredSample sample = InputGenerators.clusteredSample(spec, Draws.create(seed));
+      AttentionInputs in = sample.inputs().withScale(beta / Math.sqrt(d));
+      if (contiguous) {
+        in = byCluster(in, sample.queryClusters(), sample.keyClusters());
+      }
+      return selfAttention ? keysAreQueries(in) : in;
     }
+  }
+
+  /** The same inputs with K replaced by Q (self-attention). */
+  private static AttentionInputs keysAreQueries(AttentionInputs in) {
+    return AttentionInputs.ofRowMajor(
+        in.queryCount(), in.queryCount(), in.headDim(), in.valueDim(), in.queriesRowMajor(),
+        in.queriesRowMajor(), in.valuesRowMajor(), in.scale());
+  }
+
+  /** Rows of Q reordered by query cluster, rows of K (and V) by key cluster; ties keep their order. */
+  private static AttentionInputs byCluster(AttentionInputs in, int[] queryClusters, int[] keyClusters) {
+    int n = in.queryCount();
+    int m = in.keyCount();
+    int d = in.headDim();
+    int dv = in.valueDim();
+    int[] qo = order(queryClusters);
+    int[] ko = order(keyClusters);
+    double[] q = new double[n * d];
+    double[] k = new double[m * d];
+    double[] v = new double[m * dv];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(in.queriesRowMajor(), qo[i] * d, q, i * d, d);
+    }
+    for (int j = 0; j < m; j++) {
+      System.arraycopy(in.keysRowMajor(), ko[j] * d, k, j * d, d);
+      System.arraycopy(in.valuesRowMajor(), ko[j] * dv, v, j * dv, dv);
+    }
+    return AttentionInputs.ofRowMajor(n, m, d, dv, q, k, v, in.scale());
+  }
+
+  private static int[] order(int[] labels) {
+    return java.util.stream.IntStream.range(0, labels.length)
+        .boxed()
+        .sorted(java.util.Comparator.comparingInt((Integer i) -> labels[i]).thenComparingInt(i -> i))
+        .mapToInt(Integer::intValue)
+        .toArray();
   }
 
   /**

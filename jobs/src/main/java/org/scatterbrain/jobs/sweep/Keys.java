@@ -24,6 +24,8 @@ public final class Keys {
   public static final String SPREAD = "spread";
   public static final String DIR = "dir";
   public static final String HEADS = "heads";
+  public static final String SELF_ATTENTION = "self-attention";
+  public static final String CONTIGUOUS = "contiguous";
 
   // axes
   public static final String N = "n";

@@ -299,11 +299,14 @@ public record SweepSpec(
       String kind = string(ic, Keys.KIND, p + "." + Keys.KIND);
       switch (kind) {
         case "gaussian" -> {
-          unknownKeys(ic.root(), Set.of(Keys.KIND, Keys.NORM), p);
-          out.add(new InputSource.Gaussian(norm(ic, p)));
+          unknownKeys(ic.root(), Set.of(Keys.KIND, Keys.NORM, Keys.SELF_ATTENTION), p);
+          out.add(new InputSource.Gaussian(norm(ic, p), flag(ic, Keys.SELF_ATTENTION, p)));
         }
         case "clustered" -> {
-          unknownKeys(ic.root(), Set.of(Keys.KIND, Keys.NORM, Keys.CLUSTERS, Keys.SPREAD), p);
+          unknownKeys(
+              ic.root(),
+              Set.of(Keys.KIND, Keys.NORM, Keys.CLUSTERS, Keys.SPREAD, Keys.SELF_ATTENTION, Keys.CONTIGUOUS),
+              p);
           long clusters = longValue(ic, Keys.CLUSTERS, p + "." + Keys.CLUSTERS);
           if (clusters < 1 || clusters > 1_000_000) {
             throw new SweepConfigException(p + "." + Keys.CLUSTERS, clusters, "an integer in 1..1000000");
@@ -312,7 +315,9 @@ public record SweepSpec(
           if (!(spread >= 0) || !Double.isFinite(spread)) {
             throw new SweepConfigException(p + "." + Keys.SPREAD, spread, "a finite number >= 0");
           }
-          out.add(new InputSource.Clustered((int) clusters, spread, norm(ic, p)));
+          out.add(
+              new InputSource.Clustered(
+                  (int) clusters, spread, norm(ic, p), flag(ic, Keys.SELF_ATTENTION, p), flag(ic, Keys.CONTIGUOUS, p)));
         }
         case "npy" -> {
           unknownKeys(ic.root(), Set.of(Keys.KIND, Keys.DIR, Keys.HEADS), p);
@@ -325,6 +330,17 @@ public record SweepSpec(
       throw new SweepConfigException(path, "[]", "a non-empty list of inputs");
     }
     return out;
+  }
+
+  private static boolean flag(Config c, String key, String parent) {
+    if (!c.hasPath(key)) {
+      return false;
+    }
+    ConfigValue v = c.getValue(key);
+    if (v.valueType() != ConfigValueType.BOOLEAN) {
+      throw new SweepConfigException(parent + "." + key, v.unwrapped(), "true or false");
+    }
+    return (Boolean) v.unwrapped();
   }
 
   private static double number(Config c, String key, String path) {
