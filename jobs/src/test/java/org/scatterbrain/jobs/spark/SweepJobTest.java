@@ -59,6 +59,8 @@ class SweepJobTest {
             .master(master)
             .appName("SweepJobTest")
             .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.shuffle.partitions", "2")
             .getOrCreate();
     return spark;
