@@ -45,7 +45,7 @@ import org.apache.spark.sql.types.StructType;
  *       ({@link Summarizer} for moments), the cell's mean attention-row entropy, memory, and whether the variant is on
  *       the error/memory Pareto frontier of its cell (across budgets) and the winner of its cell;
  *   <li>{@link #winners}: per cell, the best variant by mean output error, the runner-up and the margin;
- *   <li>{@link #fits}: per method label, power laws {@code error ~ a * budget^b} and {@code error ~ a * n^b} fitted by
+ *   <li>{@link #fits}: per method label (against budget) or variant (against n), power laws {@code error ~ a * budget^b} and {@code error ~ a * n^b} fitted by
  *       {@link LinearRegression} on logs, with exponent b and R^2.
  * </ul>
  */
@@ -117,8 +117,15 @@ public final class SummaryBuilder {
             param("L", ResultSchema.LANDMARKS),
             when(col(ResultSchema.DEDUPLICATE).equalTo(true).and(col(ResultSchema.METHOD).equalTo("smyrf")),
                 lit("dedup")));
+    // a trial recomputed with --force has several ok rows: its newest one counts, once
+    WindowSpec newest =
+        Window.partitionBy(col(ResultSchema.SWEEP_NAME), col(ResultSchema.TRIAL_ID))
+            .orderBy(col(ResultSchema.END_TIME).desc(), col(ResultSchema.RUN_ID).desc());
     return results
         .filter(col(ResultSchema.STATUS).equalTo("ok").and(col(ResultSchema.METHOD).notEqual("exact")))
+        .withColumn("newest", row_number().over(newest))
+        .filter(col("newest").equalTo(1))
+        .drop("newest")
         .withColumn(METHOD_LABEL, label)
         .withColumn(VARIANT, variant);
   }
@@ -202,12 +209,27 @@ public final class SummaryBuilder {
     List<String> keys = new ArrayList<>(CELL);
     keys.add(VARIANT);
     Dataset<Row> marks = frontier.select(cols(keys)).withColumn(PARETO, lit(true));
-    return cells.join(marks, scalaSeq(keys), "left")
-        .withColumn(PARETO, coalesce(col(PARETO), lit(false)));
+    return leftJoinNullSafe(cells, marks, keys).withColumn(PARETO, coalesce(col(PARETO), lit(false)));
   }
 
-  private static scala.collection.immutable.Seq<String> scalaSeq(List<String> keys) {
-    return scala.jdk.javaapi.CollectionConverters.asScala(keys).toList();
+  /**
+   * {@code left} left-joined with {@code right} on {@code keys}, where null equals null (a sweep without a budget
+   * axis has a null budget in every row). The right side's key columns are dropped.
+   */
+  static Dataset<Row> leftJoinNullSafe(Dataset<Row> left, Dataset<Row> right, List<String> keys) {
+    Dataset<Row> r = right;
+    Column on = lit(true);
+    for (String k : keys) {
+      r = r.withColumnRenamed(k, "r_" + k);
+    }
+    for (String k : keys) {
+      on = on.and(left.col(k).eqNullSafe(r.col("r_" + k)));
+    }
+    Dataset<Row> joined = left.join(r, on, "left");
+    for (String k : keys) {
+      joined = joined.drop(r.col("r_" + k));
+    }
+    return joined;
   }
 
   private static WindowSpec byCell() {
@@ -237,7 +259,7 @@ public final class SummaryBuilder {
     Dataset<Row> second =
         ranked.filter(col("rank").equalTo(2))
             .select(concatCols(CELL, col(VARIANT).as("runner_up_variant"), col(ERR).as("runner_up_error")));
-    return best.join(second, scalaSeq(CELL), "left")
+    return leftJoinNullSafe(best, second, CELL)
         .withColumn("margin", col("runner_up_error").minus(col("best_error")))
         .withColumn("ratio", col("runner_up_error").divide(col("best_error")))
         .orderBy(cols(CELL));
@@ -255,7 +277,10 @@ public final class SummaryBuilder {
           List.of(
               DataTypes.createStructField("against", DataTypes.StringType, false),
               DataTypes.createStructField(METHOD_LABEL, DataTypes.StringType, false),
+              DataTypes.createStructField(VARIANT, DataTypes.StringType, true),
               DataTypes.createStructField(ResultSchema.INPUT_KIND, DataTypes.StringType, false),
+              DataTypes.createStructField(ResultSchema.INPUT_ID, DataTypes.StringType, false),
+              DataTypes.createStructField(ResultSchema.D, DataTypes.IntegerType, false),
               DataTypes.createStructField(ResultSchema.TEMPERATURE, DataTypes.DoubleType, false),
               DataTypes.createStructField("fixed", DataTypes.StringType, false),
               DataTypes.createStructField("exponent", DataTypes.DoubleType, false),
@@ -266,8 +291,9 @@ public final class SummaryBuilder {
 
   /**
    * Power laws {@code error = prefactor * x^exponent} of the per-trial output error against the budget (per method
-   * label, input kind, temperature and n) and against n (per method label, input kind, temperature and budget),
-   * fitted by least squares on logs with MLlib's {@link LinearRegression}; only where x takes at least two values.
+   * label, input, d, temperature and n: the size parameters follow the budget) and against n (per variant, input, d,
+   * temperature and budget), fitted by least squares on logs with MLlib's {@link LinearRegression}; only where x takes
+   * at least two values.
    */
   public static Dataset<Row> fits(SparkSession spark, Dataset<Row> results) {
     Dataset<Row> ok =
@@ -276,45 +302,56 @@ public final class SummaryBuilder {
             .withColumn("log_err", log(col(ResultSchema.OUTPUT_REL_FRO)))
             .cache();
     List<Row> out = new ArrayList<>();
-    out.addAll(fit(ok, "budget", ResultSchema.BUDGET, ResultSchema.N));
-    out.addAll(fit(ok, "n", ResultSchema.N, ResultSchema.BUDGET));
+    out.addAll(fit(ok, "budget", ResultSchema.BUDGET, ResultSchema.N, false));
+    out.addAll(fit(ok, "n", ResultSchema.N, ResultSchema.BUDGET, true));
     ok.unpersist();
     return spark.createDataFrame(out, FIT_SCHEMA);
   }
 
-  private static List<Row> fit(Dataset<Row> ok, String against, String x, String fixed) {
+  private static List<Row> fit(Dataset<Row> ok, String against, String x, String fixed, boolean perVariant) {
     List<Row> out = new ArrayList<>();
     Dataset<Row> withX = ok.filter(col(x).isNotNull()).withColumn("log_x", log(col(x).cast("double")));
-    Column[] groupCols = {col(METHOD_LABEL), col(ResultSchema.INPUT_KIND), col(ResultSchema.TEMPERATURE), col(fixed)};
+    String family = perVariant ? VARIANT : METHOD_LABEL;
+    List<String> keys =
+        List.of(family, ResultSchema.INPUT_KIND, ResultSchema.INPUT_ID, ResultSchema.D, ResultSchema.TEMPERATURE, fixed);
     List<Row> groups =
-        withX.groupBy(groupCols)
-            .agg(org.apache.spark.sql.functions.countDistinct(col(x)).as("levels"), count(lit(1)).as("points"))
+        withX.groupBy(cols(keys))
+            .agg(
+                org.apache.spark.sql.functions.countDistinct(col(x)).as("levels"),
+                count(lit(1)).as("points"),
+                first(col(METHOD_LABEL)).as("label"))
             .filter(col("levels").geq(2))
-            .orderBy(groupCols)
+            .orderBy(cols(keys))
             .collectAsList();
     VectorAssembler assembler = new VectorAssembler().setInputCols(new String[] {"log_x"}).setOutputCol("fx");
     for (Row g : groups) {
-      Column sel =
-          col(METHOD_LABEL).equalTo(g.getString(0))
-              .and(col(ResultSchema.INPUT_KIND).equalTo(g.getString(1)))
-              .and(col(ResultSchema.TEMPERATURE).equalTo(g.getDouble(2)))
-              .and(g.isNullAt(3) ? col(fixed).isNull() : col(fixed).equalTo(g.get(3)));
+      Column sel = lit(true);
+      for (int i = 0; i < keys.size(); i++) {
+        sel = sel.and(col(keys.get(i)).eqNullSafe(g.isNullAt(i) ? lit(null) : lit(g.get(i))));
+      }
       Dataset<Row> data = assembler.transform(withX.filter(sel));
       LinearRegressionModel model =
-          new LinearRegression().setFeaturesCol("fx").setLabelCol("log_err").setRegParam(0.0).fit(data);
+          new LinearRegression()
+              .setFeaturesCol("fx")
+              .setLabelCol("log_err")
+              .setSolver("normal")
+              .fit(data);
       double r2 = model.summary().r2();
       out.add(
           RowFactory.create(
               against,
-              g.getString(0),
+              g.getString(8),
+              perVariant ? g.getString(0) : null,
               g.getString(1),
-              g.getDouble(2),
-              fixed + "=" + (g.isNullAt(3) ? "none" : g.get(3).toString()),
+              g.getString(2),
+              g.getInt(3),
+              g.getDouble(4),
+              fixed + "=" + (g.isNullAt(5) ? "none" : g.get(5).toString()),
               model.coefficients().apply(0),
               Math.exp(model.intercept()),
               Double.isFinite(r2) ? r2 : null,
-              g.getLong(5),
-              g.getLong(4)));
+              g.getLong(7),
+              g.getLong(6)));
     }
     return out;
   }

@@ -187,6 +187,48 @@ class SummaryJobTest {
     assertEquals(4L, (long) f.getAs("points"));
   }
 
+  /** A sweep without a budget axis: variants differ by their own size parameters; budget is null everywhere. */
+  @Test
+  void sweepsWithoutABudgetAxisGetFrontiersAndRunnersUp() {
+    List<Row> rows = new ArrayList<>();
+    Object[][] variants = {{"performer", 8, null, 16.0, 0.3}, {"performer", 16, null, 32.0, 0.2}, {"local", null, 8, 8.0, 0.5}};
+    int id = 0;
+    for (Object[] v : variants) {
+      for (int seed = 0; seed < 2; seed++) {
+        Map<String, Object> t = trial((String) v[0], 0, (double) v[3], (double) v[4], 6.0, "u" + id++);
+        t.put(ResultSchema.BUDGET, null);
+        t.put(ResultSchema.FEATURES, v[1]);
+        t.put(ResultSchema.WINDOW, v[2]);
+        rows.add(row(t));
+      }
+    }
+    Dataset<Row> cells = SummaryBuilder.cells(spark, spark.createDataFrame(rows, ResultSchema.SCHEMA));
+    assertEquals(3, cells.count());
+    assertEquals(3, cells.filter("pareto").count(), "each variant trades memory for error");
+    List<Row> w = SummaryBuilder.winners(cells).collectAsList();
+    assertEquals(1, w.size());
+    assertEquals("performer F=16", w.get(0).getAs("best_variant"));
+    assertEquals("performer F=8", w.get(0).getAs("runner_up_variant"));
+    assertEquals(0.1, (double) w.get(0).getAs("margin"), 1e-12);
+  }
+
+  /** A trial recomputed with --force has two ok rows: only the newest counts. */
+  @Test
+  void recomputedTrialsCountOnce() {
+    List<Row> rows = new ArrayList<>();
+    for (int seed = 0; seed < 2; seed++) {
+      Map<String, Object> old = trial("performer", 32, 32, 0.9, 5.0, "p" + seed);
+      old.put(ResultSchema.END_TIME, new Timestamp(1000));
+      rows.add(row(old));
+      Map<String, Object> fresh = trial("performer", 32, 32, 0.2 + 0.1 * seed, 5.0, "p" + seed);
+      fresh.put(ResultSchema.END_TIME, new Timestamp(2000));
+      rows.add(row(fresh));
+    }
+    Row c = SummaryBuilder.cells(spark, spark.createDataFrame(rows, ResultSchema.SCHEMA)).first();
+    assertEquals(2L, (long) c.getAs(SummaryBuilder.TRIALS));
+    assertEquals(0.25, (double) c.getAs("output_rel_fro_mean"), 1e-12);
+  }
+
   private int summarize(Path results, ByteArrayOutputStream out, ByteArrayOutputStream err, String... extra) {
     List<String> args = new ArrayList<>(List.of(results.toString()));
     args.addAll(List.of(extra));
