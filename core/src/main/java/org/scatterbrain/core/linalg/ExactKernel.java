@@ -130,21 +130,32 @@ public final class ExactKernel {
         // fixed four-way split of the sums: the same order whatever kernel computed the weights
         double l0 = 0;
         double l1 = 0;
+        double l2 = 0;
+        double l3 = 0;
         double e0 = 0;
         double e1 = 0;
+        double e2 = 0;
+        double e3 = 0;
         int j = 0;
-        for (; j + 2 <= cols; j += 2) {
-          double w0 = w[base + j];
-          double w1 = w[base + j + 1];
-          l0 += w0;
-          l1 += w1;
-          e0 += w0 * (p[base + j] - ref);
-          e1 += w1 * (p[base + j + 1] - ref);
+        for (; j + 4 <= cols; j += 4) {
+          int x = base + j;
+          l0 += w[x];
+          l1 += w[x + 1];
+          l2 += w[x + 2];
+          l3 += w[x + 3];
+          e0 += w[x] * (p[x] - ref);
+          e1 += w[x + 1] * (p[x + 1] - ref);
+          e2 += w[x + 2] * (p[x + 2] - ref);
+          e3 += w[x + 3] * (p[x + 3] - ref);
         }
         for (; j < cols; j++) {
           l0 += w[base + j];
           e0 += w[base + j] * (p[base + j] - ref);
         }
+        l0 += l2;
+        l1 += l3;
+        e0 += e2;
+        e1 += e3;
         sum[r] += l0 + l1;
         ent[r] += e0 + e1;
       }

@@ -47,10 +47,10 @@ public final class SweepJob implements Callable<Integer> {
   @Option(names = "--master", description = "Spark master when not started by spark-submit (default: local[*])")
   String master;
 
-  @Option(names = "--partitions", description = "partitions per wave (default: 4 x slots, at most one per input group)")
+  @Option(names = "--partitions", description = "partitions per wave (default: one per input group, largest first)")
   int partitions;
 
-  @Option(names = "--wave-groups", description = "at most this many input groups per committed wave (default: 16 x slots)")
+  @Option(names = "--wave-groups", description = "at most this many input groups per committed wave (default: 64 x slots)")
   int waveGroups;
 
   @Option(names = "--progress-seconds", description = "progress log interval (default: ${DEFAULT-VALUE})")

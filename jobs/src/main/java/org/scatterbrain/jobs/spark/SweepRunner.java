@@ -26,7 +26,7 @@ import org.scatterbrain.jobs.sweep.TrialResult;
 
 /**
  * The driver side of a sweep: skips trials that already have an {@code ok} row, spreads the remaining input groups
- * over partitions balanced by estimated cost, runs them in waves (each wave is committed to its own folder, so a
+ * over partitions balanced by estimated cost (by default one group per partition, largest first), runs them in waves (each wave is committed to its own folder, so a
  * killed sweep keeps every finished wave), logs progress, and reports what it did.
  *
  * <p>Layout: {@code <output>/<sweep>/run=<run id>/wave=<k>/part-*.parquet}. Reading {@code <output>/<sweep>} gives the
@@ -91,13 +91,15 @@ final class SweepRunner {
         new RunContext(name, runId, Provenance.projectVersion(), Provenance.gitCommit(), spark.version(),
             System.getProperty("java.version"), Provenance.ojalgoVersion(), "driver", "driver", "driver");
     long start = System.nanoTime();
-    List<List<InputGroup>> waves = waves(todo.groups(), waveGroups > 0 ? waveGroups : 16 * slots);
+    List<List<InputGroup>> waves = waves(todo.groups(), waveGroups > 0 ? waveGroups : 64 * slots);
     Progress progress = new Progress(counters, todo.trialCount(), start, progressSeconds, name);
     progress.start();
     try {
       for (int w = 0; w < waves.size(); w++) {
         SweepPlan wavePlan = new SweepPlan(plan.spec(), waves.get(w));
-        int p = partitions > 0 ? partitions : Math.min(wavePlan.groups().size(), 4 * slots);
+        // by default one input group per partition, largest first: Spark hands the next one to whichever slot frees
+        // up, which is list scheduling in longest-first order (idle time at most one group at the end of a wave)
+        int p = partitions > 0 ? partitions : wavePlan.groups().size();
         List<List<InputGroup>> bins = new ArrayList<>();
         for (List<InputGroup> b : wavePlan.balance(p)) {
           bins.add(new ArrayList<>(b));
