@@ -108,7 +108,12 @@ final class SweepRunner {
             name, w + 1, waves.size(), wavePlan.trialCount(), wavePlan.groups().size()));
         JavaRDD<Row> rows = jsc.parallelize(bins, bins.size()).flatMap(new GroupTask(plan.spec(), context, counters));
         Path waveDir = sweepDir.resolve("run=" + runId).resolve("wave=" + w);
-        spark.createDataFrame(rows, ResultSchema.SCHEMA).write().parquet(waveDir.toString());
+        // rows are tiny next to the work: shuffle them into one file per slot instead of one per input group, which
+        // would spend most of a short sweep opening Parquet writers
+        spark.createDataFrame(rows, ResultSchema.SCHEMA)
+            .repartition(Math.max(1, Math.min(slots, bins.size())))
+            .write()
+            .parquet(waveDir.toString());
       }
     } finally {
       progress.stop();
