@@ -10,12 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -61,20 +59,7 @@ public final class SummaryJob implements Callable<Integer> {
     SummaryJob job = new SummaryJob();
     job.session = spark;
     job.out = out;
-    CommandLine cl = new CommandLine(job);
-    cl.setOut(new java.io.PrintWriter(out, true));
-    cl.setErr(new java.io.PrintWriter(err, true));
-    cl.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          if (e instanceof BadInput) {
-            err.println("error: " + e.getMessage());
-            return 2;
-          }
-          err.println("error: summary failed: " + e);
-          e.printStackTrace(err);
-          return 1;
-        });
-    return cl.execute(args);
+    return JobSupport.execute(job, args, out, err, e -> e instanceof BadInput);
   }
 
   /** Checks that {@code dir} exists and holds sweep results, before Spark starts. */
@@ -97,7 +82,7 @@ public final class SummaryJob implements Callable<Integer> {
     Path target =
         output != null ? output.toAbsolutePath().normalize() : in.resolveSibling(in.getFileName() + "-summary");
     boolean own = session == null;
-    SparkSession spark = own ? createSession() : session;
+    SparkSession spark = own ? JobSupport.session("scatterbrain summary " + results.getFileName(), master) : session;
     try {
       Dataset<Row> rows = spark.read().parquet(in.toString());
       List<String> missing = new ArrayList<>();
@@ -158,17 +143,4 @@ public final class SummaryJob implements Callable<Integer> {
     }
   }
 
-  private SparkSession createSession() {
-    SparkConf conf = new SparkConf();
-    SparkSession.Builder b = SparkSession.builder().appName("scatterbrain summary " + results.getFileName());
-    if (!conf.contains("spark.master")) {
-      // embedded: everything stays on the loopback interface, and small shuffles stay small
-      b = b.master(master != null ? master : "local[*]")
-          .config("spark.ui.enabled", "false")
-          .config("spark.driver.host", "127.0.0.1")
-          .config("spark.driver.bindAddress", "127.0.0.1")
-          .config("spark.sql.shuffle.partitions", "8");
-    }
-    return b.getOrCreate();
-  }
 }

@@ -10,14 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.scatterbrain.jobs.sweep.SweepConfigException;
 import org.scatterbrain.jobs.sweep.SweepPlan;
 import org.scatterbrain.jobs.sweep.SweepSpec;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -76,20 +74,8 @@ public final class SweepJob implements Callable<Integer> {
     job.session = spark;
     job.out = out;
     job.err = err;
-    CommandLine cl = new CommandLine(job);
-    cl.setOut(new java.io.PrintWriter(out, true));
-    cl.setErr(new java.io.PrintWriter(err, true));
-    cl.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          if (e instanceof SweepConfigException || e instanceof ConfigException) {
-            err.println("error: " + e.getMessage());
-            return 2;
-          }
-          err.println("error: sweep failed: " + e);
-          e.printStackTrace(err);
-          return 1;
-        });
-    return cl.execute(args);
+    return JobSupport.execute(
+        job, args, out, err, e -> e instanceof SweepConfigException || e instanceof ConfigException);
   }
 
   /** Loads the HOCON file with overrides applied. */
@@ -117,7 +103,7 @@ public final class SweepJob implements Callable<Integer> {
     SweepSpec spec = SweepSpec.of(config, Path.of("").toAbsolutePath());
     SweepPlan plan = SweepPlan.expand(spec);
     boolean own = session == null;
-    SparkSession spark = own ? createSession(spec.name()) : session;
+    SparkSession spark = own ? JobSupport.session("scatterbrain sweep " + spec.name(), master) : session;
     try {
       SweepRunner runner = new SweepRunner(spark, err);
       String id = runId != null ? runId : SweepRunner.newRunId();
@@ -132,19 +118,6 @@ public final class SweepJob implements Callable<Integer> {
     }
   }
 
-  private SparkSession createSession(String name) {
-    SparkConf conf = new SparkConf();
-    SparkSession.Builder b = SparkSession.builder().appName("scatterbrain sweep " + name);
-    if (!conf.contains("spark.master")) {
-      // embedded: everything stays on the loopback interface, and small shuffles stay small
-      b = b.master(master != null ? master : "local[*]")
-          .config("spark.ui.enabled", "false")
-          .config("spark.driver.host", "127.0.0.1")
-          .config("spark.driver.bindAddress", "127.0.0.1")
-          .config("spark.sql.shuffle.partitions", "8");
-    }
-    return b.getOrCreate();
-  }
 
   private void printReport(SweepRunner.Report r) {
     out.printf(Locale.ROOT, "%nresults: %s (run %s)%n", r.sweepDir(), r.runId());
