@@ -20,15 +20,22 @@ public final class LowRankPart {
   private final FeatureMatrix queries;
   private final FeatureMatrix keys;
   private final int dv;
-  private final double[] numDen; // n x (dv + 1): [qbar G, qbar . g]
+  private final int width;
+  private final double[] numDen; // n x width: [qbar G, qbar . g, 0...]
   private volatile double[] keysT; // F x m, built on the first row request (error metrics only)
 
   private LowRankPart(
-      PositiveRandomFeatures map, FeatureMatrix queries, FeatureMatrix keys, int dv, double[] numDen) {
+      PositiveRandomFeatures map,
+      FeatureMatrix queries,
+      FeatureMatrix keys,
+      int dv,
+      int width,
+      double[] numDen) {
     this.map = map;
     this.queries = queries;
     this.keys = keys;
     this.dv = dv;
+    this.width = width;
     this.numDen = numDen;
   }
 
@@ -48,8 +55,9 @@ public final class LowRankPart {
     FeatureMatrix kf = map.keys(in.keysRowMajor(), m, in.scale(), parallel);
     FeatureMatrix qf = map.queries(in.queriesRowMajor(), n, in.scale(), kf, parallel);
     int f = qf.features();
-    int w = dv + 1;
-    // [V | 1] so one multiply gives both G and g
+    // [V | 1 | 0...] so one multiply gives both G and g; the width is padded to a multiple of 16 so that the SIMD
+    // kernel covers every column (a lone 65th column would run through the scalar tail)
+    int w = ((dv + 1 + 15) / 16) * 16;
     double[] v1 = new double[m * w];
     double[] v = in.valuesRowMajor();
     for (int j = 0; j < m; j++) {
@@ -67,7 +75,7 @@ public final class LowRankPart {
           int r1 = Parallel.chunkEnd(c, rowChunks, n);
           Gemm.multiplyAdd(qf.values(), r0 * f, f, gAug, 0, w, numDen, r0 * w, w, r1 - r0, f, w);
         });
-    return new LowRankPart(map, qf, kf, dv, numDen);
+    return new LowRankPart(map, qf, kf, dv, w, numDen);
   }
 
   /**
@@ -89,10 +97,14 @@ public final class LowRankPart {
           double[] panel = new double[rows * keyBlock];
           for (int j0 = 0; j0 < m; j0 += keyBlock) {
             int kb = Math.min(keyBlock, m - j0);
-            for (int j = 0; j < kb; j++) {
-              int src = (j0 + j) * f + r0;
+            // transpose in 8-key strips: contiguous writes, 8 open read streams
+            for (int js = 0; js < kb; js += 8) {
+              int je = Math.min(kb, js + 8);
               for (int r = 0; r < rows; r++) {
-                panel[r * kb + j] = kbar[src + r];
+                int o = r * kb;
+                for (int j = js; j < je; j++) {
+                  panel[o + j] = kbar[(j0 + j) * f + r0 + r];
+                }
               }
             }
             Gemm.multiplyAdd(panel, 0, kb, v1, j0 * w, w, gAug, r0 * w, w, rows, kb, w);
@@ -123,12 +135,12 @@ public final class LowRankPart {
 
   /** Low-rank denominator {@code qbar_i . g} of row i, in units of exp(l_i); at least 1 (see {@link FeatureMatrix}). */
   public double denominator(int i) {
-    return numDen[i * (dv + 1) + dv];
+    return numDen[i * width + dv];
   }
 
   /** Low-rank numerator entry {@code (qbar_i^T G)_c}, in units of exp(l_i). */
   public double numerator(int i, int c) {
-    return numDen[i * (dv + 1) + c];
+    return numDen[i * width + c];
   }
 
   /**

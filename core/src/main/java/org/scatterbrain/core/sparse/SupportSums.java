@@ -144,12 +144,9 @@ public final class SupportSums {
           qs[r * d + c] = tau * q[src + c];
         }
       }
+      transposeRows(k, tile.keys, kn, d, kt);
       for (int c = 0; c < kn; c++) {
-        int j = tile.keys[c];
-        for (int t = 0; t < d; t++) {
-          kt[t * kn + c] = k[j * d + t];
-        }
-        System.arraycopy(v, j * dv, vg, c * dv, dv);
+        System.arraycopy(v, tile.keys[c] * dv, vg, c * dv, dv);
       }
       Arrays.fill(s, 0, qn * kn, 0.0);
       Gemm.multiplyAdd(qs, 0, d, kt, 0, kn, s, 0, kn, qn, d, kn);
@@ -159,12 +156,7 @@ public final class SupportSums {
         for (int r = 0; r < qn; r++) {
           System.arraycopy(qv, tile.queries[r] * f, qbar, r * f, f);
         }
-        for (int c = 0; c < kn; c++) {
-          int src = tile.keys[c] * f;
-          for (int t = 0; t < f; t++) {
-            kbarT[t * kn + c] = kv[src + t];
-          }
-        }
+        transposeRows(kv, tile.keys, kn, f, kbarT);
         Arrays.fill(p, 0, qn * kn, 0.0);
         Gemm.multiplyAdd(qbar, 0, f, kbarT, 0, kn, p, 0, kn, qn, f, kn);
       }
@@ -174,9 +166,8 @@ public final class SupportSums {
         int base = r * kn;
         double mx = Double.NEGATIVE_INFINITY;
         for (int c = 0; c < kn; c++) {
-          if (inc[base + c]) {
-            mx = Math.max(mx, s[base + c]);
-          }
+          double x = inc[base + c] ? s[base + c] : Double.NEGATIVE_INFINITY;
+          mx = x > mx ? x : mx;
         }
         double old = out.max[i];
         if (mx > old) {
@@ -222,6 +213,22 @@ public final class SupportSums {
         Arrays.fill(acc, 0, qn * dv, 0.0);
         Gemm.multiplyAdd(p, 0, kn, vg, 0, dv, acc, 0, dv, qn, kn, dv);
         scatterAdd(acc, out.lrNum, qn, dv);
+      }
+    }
+
+    /**
+     * {@code dst[t * count + c] = src[rows[c] * width + t]}: the selected rows of {@code src} as columns, in strips of
+     * 8 rows so that writes are contiguous.
+     */
+    private static void transposeRows(double[] src, int[] rows, int count, int width, double[] dst) {
+      for (int c0 = 0; c0 < count; c0 += 8) {
+        int c1 = Math.min(count, c0 + 8);
+        for (int t = 0; t < width; t++) {
+          int o = t * count;
+          for (int c = c0; c < c1; c++) {
+            dst[o + c] = src[rows[c] * width + t];
+          }
+        }
       }
     }
 
