@@ -124,17 +124,33 @@ public final class NystromAttention implements AttentionEstimator {
     return RowMajor.copyOf(svd.getInverse());
   }
 
-  /** Rows F1 (pinv F3), with F3 = softmax(tau Qt K^T) recomputed from the landmark log-normalisers. */
+  /**
+   * Rows F1 (pinv F3), with F3 = softmax(tau Qt K^T) recomputed from the landmark log-normalisers on the first
+   * request (error metrics only), so an estimate without metrics does not pay for it.
+   */
   private static final class Rows implements ApproximateAttention {
     private final AttentionInputs in;
     private final double[] f1;
+    private final double[] pinv;
+    private final double[] ql;
+    private final double[] qlLogZ;
     private final int l;
-    private final double[] right; // L x m: pinv F3
+    private volatile double[] right; // L x m: pinv F3
 
     Rows(AttentionInputs in, double[] f1, double[] pinv, double[] ql, double[] qlLogZ, int l) {
       this.in = in;
       this.f1 = f1;
+      this.pinv = pinv;
+      this.ql = ql;
+      this.qlLogZ = qlLogZ;
       this.l = l;
+    }
+
+    private double[] right() {
+      double[] r = right;
+      if (r != null) {
+        return r;
+      }
       int m = in.keyCount();
       int d = in.headDim();
       double[] kT = RowMajor.transpose(in.keysRowMajor(), m, d);
@@ -144,13 +160,15 @@ public final class NystromAttention implements AttentionEstimator {
       }
       double[] f3 = new double[l * m];
       Gemm.multiplyAdd(qs, 0, d, kT, 0, m, f3, 0, m, l, d, m);
-      for (int r = 0; r < l; r++) {
+      for (int row = 0; row < l; row++) {
         for (int j = 0; j < m; j++) {
-          f3[r * m + j] = Math.exp(f3[r * m + j] - qlLogZ[r]);
+          f3[row * m + j] = Math.exp(f3[row * m + j] - qlLogZ[row]);
         }
       }
-      this.right = new double[l * m];
-      Gemm.multiplyAdd(pinv, 0, l, f3, 0, m, right, 0, m, l, l, m);
+      r = new double[l * m];
+      Gemm.multiplyAdd(pinv, 0, l, f3, 0, m, r, 0, m, l, l, m);
+      right = r;
+      return r;
     }
 
     @Override
@@ -167,7 +185,7 @@ public final class NystromAttention implements AttentionEstimator {
     public void rows(int from, int to, double[] dst) {
       int m = in.keyCount();
       Arrays.fill(dst, 0, (to - from) * m, 0.0);
-      Gemm.multiplyAdd(f1, from * l, l, right, 0, m, dst, 0, m, to - from, l, m);
+      Gemm.multiplyAdd(f1, from * l, l, right(), 0, m, dst, 0, m, to - from, l, m);
     }
 
     @Override

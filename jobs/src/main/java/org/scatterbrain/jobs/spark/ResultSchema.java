@@ -38,6 +38,7 @@ public final class ResultSchema {
   public static final String TEMPERATURE = "temperature";
   public static final String SCALE = "scale";
   public static final String FEATURES = "features";
+  public static final String ANTITHETIC = "antithetic";
   public static final String CLUSTER_SIZE = "cluster_size";
   public static final String BUCKET_SIZE = "bucket_size";
   public static final String BUCKETS = "buckets";
@@ -106,6 +107,7 @@ public final class ResultSchema {
               f(TEMPERATURE, DataTypes.DoubleType, false),
               f(SCALE, DataTypes.DoubleType, false),
               f(FEATURES, DataTypes.IntegerType, true),
+              f(ANTITHETIC, DataTypes.BooleanType, true),
               f(CLUSTER_SIZE, DataTypes.IntegerType, true),
               f(BUCKET_SIZE, DataTypes.IntegerType, true),
               f(BUCKETS, DataTypes.IntegerType, true),
@@ -168,6 +170,7 @@ public final class ResultSchema {
         in.temperature(),
         in.scale(),
         tm.features(),
+        tm.antithetic(),
         tm.clusterSize(),
         tm.bucketSize(),
         tm.buckets(),

@@ -24,12 +24,10 @@ final class Summary {
       out.println("no results yet in " + sweepDir);
       return;
     }
+    // newest ok row per trial (a trial recomputed with --force counts once), as the summary job does
     Dataset<Row> rows =
-        spark.read().parquet(sweepDir.toString())
-            .filter(col(ResultSchema.STATUS).equalTo("ok").and(col(ResultSchema.METHOD).notEqual("exact")))
-            .withColumn("label", org.apache.spark.sql.functions.concat_ws("/", col(ResultSchema.METHOD),
-                org.apache.spark.sql.functions.coalesce(col(ResultSchema.SPARSE_KIND),
-                    org.apache.spark.sql.functions.lit(""))))
+        SummaryBuilder.labelled(spark.read().parquet(sweepDir.toString()))
+            .withColumn("label", col(SummaryBuilder.METHOD_LABEL))
             .groupBy(col(ResultSchema.TEMPERATURE), col("label"))
             .agg(avg(col(ResultSchema.OUTPUT_REL_FRO)).as("err"), count(col("label")).as("trials"))
             .orderBy(col(ResultSchema.TEMPERATURE), col("err"));
@@ -51,7 +49,6 @@ final class Summary {
   }
 
   private static String label(Row r) {
-    String l = r.getString(1);
-    return l.endsWith("/") ? l.substring(0, l.length() - 1) : l;
+    return r.getString(1);
   }
 }

@@ -109,6 +109,7 @@ public final class SummaryBuilder {
             " ",
             label,
             param("F", ResultSchema.FEATURES),
+            when(col(ResultSchema.ANTITHETIC).equalTo(false), lit("plain")),
             param("b", ResultSchema.CLUSTER_SIZE),
             param("b", ResultSchema.BUCKET_SIZE),
             param("B", ResultSchema.BUCKETS),
@@ -194,8 +195,9 @@ public final class SummaryBuilder {
 
   /** Marks rows no other row of the same frontier scope dominates in (entries per row, mean output error). */
   static Dataset<Row> flagPareto(Dataset<Row> cells) {
-    Dataset<Row> a = cells.alias("a");
-    Dataset<Row> b = cells.alias("b");
+    Dataset<Row> withError = cells.filter(col(ERR).isNotNull());
+    Dataset<Row> a = withError.alias("a");
+    Dataset<Row> b = withError.alias("b");
     Column same = lit(true);
     for (String k : FRONTIER_SCOPE) {
       same = same.and(col("a." + k).eqNullSafe(col("b." + k)));

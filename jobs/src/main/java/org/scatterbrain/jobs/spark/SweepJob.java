@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
 /**
  * Runs a sweep: {@code spark-submit --class org.scatterbrain.jobs.spark.SweepJob scatterbrain-jobs-job.jar
  * conf/sweeps/quickstart.conf}, or embedded on {@code local[*]} when started without spark-submit (see README).
- * Exit codes: 0 done, 1 failed, 2 bad configuration or arguments (nothing was run).
+ * Exit codes: 0 done, every trial ok; 3 done, but some trials failed (they are recorded as failed rows and rerun next
+ * time); 1 the job itself failed; 2 bad configuration or arguments (nothing was run).
  */
 @Command(
     name = "sweep",
@@ -102,14 +103,30 @@ public final class SweepJob implements Callable<Integer> {
     // relative npy folders are relative to the working directory (where users run from the repo root)
     SweepSpec spec = SweepSpec.of(config, Path.of("").toAbsolutePath());
     SweepPlan plan = SweepPlan.expand(spec);
+    String id = runId != null ? runId : SweepRunner.newRunId();
+    if (!id.matches("[A-Za-z0-9_-]+")) {
+      throw new SweepConfigException("--run-id", id, "letters, digits, '-' and '_'");
+    }
+    Path runDir = output.resolve(spec.name()).resolve("run=" + id);
+    if (java.nio.file.Files.exists(runDir)) {
+      throw new SweepConfigException("--run-id", id, "a run id not used before in this sweep (" + runDir + " exists)");
+    }
     boolean own = session == null;
     SparkSession spark = own ? JobSupport.session("scatterbrain sweep " + spec.name(), master) : session;
     try {
       SweepRunner runner = new SweepRunner(spark, err);
-      String id = runId != null ? runId : SweepRunner.newRunId();
       SweepRunner.Report r = runner.run(plan, output, id, force, partitions, waveGroups, progressSeconds);
       printReport(r);
-      Summary.bestPerTemperature(spark, r.sweepDir(), out);
+      try {
+        Summary.bestPerTemperature(spark, r.sweepDir(), out);
+      } catch (RuntimeException e) {
+        err.println("warning: could not print the best-method table: " + e.getMessage());
+      }
+      if (r.trialsFailed() > 0) {
+        err.println("warning: " + r.trialsFailed() + " trials failed; they are recorded with status 'failed' and "
+            + "their error, and a rerun computes them again (exit code 3)");
+        return 3;
+      }
       return 0;
     } finally {
       if (own) {

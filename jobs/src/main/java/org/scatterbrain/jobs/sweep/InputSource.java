@@ -161,9 +161,10 @@ public sealed interface InputSource extends Serializable
 
   /**
    * One real head: row-major Q (rows x d), K (rows x d), V (rows x dv). The first n rows of each are used, so one
-   * head serves several sequence lengths.
+   * head serves several sequence lengths. Its identity is the file prefix plus a hash of the three arrays, so two
+   * heads of the same name from different folders are different inputs.
    */
-  record Npy(String head, int rows, int d, int dv, double[] q, double[] k, double[] v)
+  record Npy(String head, String contentHash, int rows, int d, int dv, double[] q, double[] k, double[] v)
       implements InputSource {
     private static final long serialVersionUID = 1L;
 
@@ -174,7 +175,7 @@ public sealed interface InputSource extends Serializable
 
     @Override
     public String id() {
-      return "npy(" + head + ")";
+      return "npy(" + head + "@" + contentHash + ")";
     }
 
     @Override
@@ -200,12 +201,12 @@ public sealed interface InputSource extends Serializable
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Npy other && other.head.equals(head);
+      return o instanceof Npy other && other.id().equals(id());
     }
 
     @Override
     public int hashCode() {
-      return head.hashCode();
+      return id().hashCode();
     }
 
     @Override

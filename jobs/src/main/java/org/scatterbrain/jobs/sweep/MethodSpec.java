@@ -130,14 +130,15 @@ public record MethodSpec(int index, String method, Map<String, List<Object>> lis
   private TrialMethod resolveChecked(Map<String, Object> c, Integer budget) {
     switch (method) {
       case "exact":
-        return new TrialMethod(new ExactConfig(), null, null, null, null, null, null, null, null, null, null);
+        return new TrialMethod(
+            new ExactConfig(), null, null, null, null, null, null, null, null, null, null, null);
       case "performer":
         {
           boolean anti = (Boolean) c.getOrDefault(Keys.ANTITHETIC, Boolean.TRUE);
           Integer d = budget == null ? null : anti ? evenFloor(budget / 2) : budget / 2;
           int f = intParam(c, Keys.FEATURES, d);
           MethodConfig cfg = new PerformerConfig(f, anti, ProjectionScaling.CHI, 0.0);
-          return new TrialMethod(cfg, f, null, null, null, null, null, null, null, null, budget);
+          return new TrialMethod(cfg, f, null, null, null, null, null, null, null, null, budget, anti);
         }
       case "smyrf":
         {
@@ -145,7 +146,7 @@ public record MethodSpec(int index, String method, Map<String, List<Object>> lis
           int b = intParam(c, Keys.CLUSTER_SIZE, derived(budget, h));
           boolean dedup = (Boolean) c.getOrDefault(Keys.DEDUPLICATE, Boolean.FALSE);
           return new TrialMethod(
-              new SmyrfConfig(b, h, dedup), null, b, null, null, h, null, null, null, dedup, budget);
+              new SmyrfConfig(b, h, dedup), null, b, null, null, h, null, null, null, dedup, budget, null);
         }
       case "reformer":
         {
@@ -154,18 +155,19 @@ public record MethodSpec(int index, String method, Map<String, List<Object>> lis
           int nb = c.containsKey(Keys.BUCKETS) ? ((Number) c.get(Keys.BUCKETS)).intValue() : 0;
           return new TrialMethod(
               new ReformerConfig(b, h, nb), null, null, b, nb == 0 ? null : nb, h, null, null, null, null,
-              budget);
+              budget, null);
         }
       case "local":
         {
           int w = intParam(c, Keys.WINDOW, budget);
-          return new TrialMethod(new LocalConfig(w), null, null, null, null, null, w, null, null, null, budget);
+          return new TrialMethod(
+              new LocalConfig(w), null, null, null, null, null, w, null, null, null, budget, null);
         }
       case "nystrom":
         {
           int l = intParam(c, Keys.LANDMARKS, derived(budget, 2));
           return new TrialMethod(
-              new NystromConfig(l), null, null, null, null, null, null, l, null, null, budget);
+              new NystromConfig(l), null, null, null, null, null, null, l, null, null, budget, null);
         }
       case "scatterbrain":
         return resolveScatterbrain(c, budget);
@@ -219,6 +221,7 @@ public record MethodSpec(int index, String method, Map<String, List<Object>> lis
         null,
         sparse,
         "smyrf".equals(sparse) || "reformer".equals(sparse) ? Boolean.TRUE : null,
-        budget);
+        budget,
+        Boolean.TRUE);
   }
 }

@@ -329,6 +329,12 @@ public record SweepSpec(
     if (out.isEmpty()) {
       throw new SweepConfigException(path, "[]", "a non-empty list of inputs");
     }
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (InputSource src : out) {
+      if (!ids.add(src.id())) {
+        throw new SweepConfigException(path, src.id(), "each input once (this one is listed twice)");
+      }
+    }
     return out;
   }
 
@@ -413,13 +419,31 @@ public record SweepSpec(
                   + "x" + kk.cols() + ", V " + v.rows() + "x" + v.cols()
                   + "; allowed: Q and K of equal shape, V with as many rows");
         }
-        out.put(head, new InputSource.Npy(head, q.rows(), q.cols(), v.cols(), q.data(), kk.data(), v.data()));
+        double[] qd = q.data();
+        double[] kd = kk.data();
+        double[] vd = v.data();
+        out.put(
+            head,
+            new InputSource.Npy(head, contentHash(qd, kd, vd), q.rows(), q.cols(), v.cols(), qd, kd, vd));
       } catch (IOException e) {
         throw new SweepConfigException(p + "." + Keys.HEADS, head, "heads with readable _q/_k/_v .npy files in "
             + dir + " (" + e.getMessage() + ")");
       }
     }
     return new ArrayList<>(out.values());
+  }
+
+  /** 8 hex digits of SHA-256 over the arrays' bits: the content identity of a real head. */
+  private static String contentHash(double[]... arrays) {
+    StringBuilder b = new StringBuilder();
+    for (double[] a : arrays) {
+      long h = 1125899906842597L;
+      for (double x : a) {
+        h = 31 * h + Double.doubleToLongBits(x);
+      }
+      b.append(h).append(',').append(a.length).append(';');
+    }
+    return Canonical.id(b.toString()).substring(0, 8);
   }
 
   private static List<MethodSpec> methods(Config c, boolean budgeted) {

@@ -5,7 +5,7 @@ import org.scatterbrain.core.MethodConfig;
 
 /**
  * One method with every parameter resolved, plus the flat parameter columns written to Parquet (null where a
- * parameter does not apply).
+ * parameter does not apply). {@code antithetic} is the feature kind of Performer and Scatterbrain.
  */
 public record TrialMethod(
     MethodConfig config,
@@ -18,7 +18,8 @@ public record TrialMethod(
     Integer landmarks,
     String sparseKind,
     Boolean deduplicate,
-    Integer budget)
+    Integer budget,
+    Boolean antithetic)
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -40,6 +41,10 @@ public record TrialMethod(
     append(b, "sparse", sparseKind);
     append(b, "deduplicate", deduplicate);
     append(b, "budget", budget);
+    // antithetic features are the default: only plain features change the canonical text (and the trial id)
+    if (Boolean.FALSE.equals(antithetic)) {
+      append(b, "antithetic", antithetic);
+    }
     return b.toString();
   }
 

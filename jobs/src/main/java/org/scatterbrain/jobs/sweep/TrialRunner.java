@@ -17,7 +17,8 @@ import org.scatterbrain.core.metrics.ErrorReport;
 /**
  * Runs the trials of one input group on the calling thread: builds the inputs and the exact reference once, then
  * every trial against them. Plain Java (no Spark), sequential estimators (a Spark task has one core). A trial that
- * throws or produces non-finite output becomes a {@code failed} row with the message; nothing is lost.
+ * throws (any exception or error, out-of-memory included, but not a task kill or a dying JVM) or produces
+ * non-finite output becomes a {@code failed} row with the message; nothing is lost.
  */
 public final class TrialRunner {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -44,7 +45,8 @@ public final class TrialRunner {
     try {
       inputs = key.source().create(key.n(), key.d(), key.dv(), key.temperature(), group.inputSeed());
       reference = ExactAttention.reference(inputs, false);
-    } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+    } catch (Throwable e) {
+      rethrowIfFatal(e);
       double exactSeconds = (System.nanoTime() - t0) / 1e9;
       long now = System.currentTimeMillis();
       for (Trial t : group.trials()) {
@@ -106,10 +108,24 @@ public final class TrialRunner {
           start,
           end,
           context);
-    } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+    } catch (Throwable e) {
+      rethrowIfFatal(e);
       double wall = (System.nanoTime() - wall0) / 1e9;
       double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
       return failed(t, inputSeed, describe(e), wall, cpu, exactSeconds, start, System.currentTimeMillis());
+    }
+  }
+
+  /**
+   * Errors a trial must not swallow: a Spark task kill (interrupt), and a dying JVM (virtual machine errors other
+   * than running out of heap, which one oversized trial can cause and the next can survive).
+   */
+  private static void rethrowIfFatal(Throwable e) {
+    if (Thread.currentThread().isInterrupted() || e instanceof InterruptedException) {
+      throw new IllegalStateException("trial interrupted (task killed)", e);
+    }
+    if (e instanceof VirtualMachineError && !(e instanceof OutOfMemoryError) && !(e instanceof StackOverflowError)) {
+      throw (VirtualMachineError) e;
     }
   }
 

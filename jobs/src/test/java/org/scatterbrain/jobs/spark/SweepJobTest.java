@@ -160,7 +160,7 @@ class SweepJobTest {
   void failedTrialsAreRecordedAndRecomputedOnRerun() throws IOException {
     Path output = tmp.resolve("out");
     String failing = SWEEP.replace("seed = 11", "seed = 11\n debug.fail-trials-matching = \"method=performer\"");
-    assertEquals(0, run(spark("local[2]"), write(failing), output, "--run-id", "broken"), log());
+    assertEquals(3, run(spark("local[2]"), write(failing), output, "--run-id", "broken"), log());
     Dataset<Row> rows = results(output);
     assertEquals(TRIALS, rows.count());
     assertEquals(TRIALS / 4, rows.filter("status = 'failed' AND method = 'performer'").count());
@@ -180,6 +180,16 @@ class SweepJobTest {
     assertTrue(message.contains("clusterSize") && message.contains("500"), message);
     assertTrue(SparkSession.getDefaultSession().isEmpty(), "a SparkSession was created");
     assertTrue(!Files.exists(tmp.resolve("out")), "output written");
+  }
+
+  @Test
+  void reusedRunIdIsRejectedBeforeAnyWork() throws IOException {
+    Path output = tmp.resolve("out");
+    assertEquals(0, run(spark("local[2]"), write(SWEEP), output, "--run-id", "same"), log());
+    err.reset();
+    assertEquals(2, run(spark, write(SWEEP), output, "--run-id", "same", "--force"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("--run-id: got 'same'"), log());
+    assertEquals(2, run(spark, write(SWEEP), output, "--run-id", "a/b"));
   }
 
   @Test

@@ -90,6 +90,28 @@ class SweepPlanTest {
   }
 
   @Test
+  void antitheticAndPlainFeaturesAreDifferentTrials() {
+    SweepPlan plan =
+        SweepPlan.expand(
+            SweepSpecTest.parseWith("sweep.methods = [ { method = performer, features = [8], antithetic = [true, false] } ]"));
+    List<Trial> trials = plan.groups().get(0).trials();
+    assertEquals(2, trials.size());
+    assertNotEquals(trials.get(0).trialId(), trials.get(1).trialId());
+    assertEquals(Boolean.FALSE, trials.get(1).method().antithetic());
+    // the default (antithetic) keeps the canonical text, and so the trial id, it had before the column existed
+    assertTrue(!trials.get(0).method().canonical().contains("antithetic"), trials.get(0).method().canonical());
+  }
+
+  @Test
+  void sameInputListedTwiceIsRejected() {
+    SweepConfigException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            SweepConfigException.class,
+            () -> SweepSpecTest.parseWith("sweep.inputs = [ { kind = gaussian }, { kind = gaussian } ]"));
+    assertTrue(e.getMessage().contains("listed twice"), e.getMessage());
+  }
+
+  @Test
   void withoutDropsFinishedTrials() {
     SweepPlan plan = SweepPlan.expand(SweepSpecTest.parse(SWEEP));
     Set<String> done = new HashSet<>(byId(plan).keySet());
