@@ -20,10 +20,14 @@ public sealed interface InputSource extends Serializable
   String id();
 
   /** Whether d and dv come from the source (npy) rather than the head-dim / value-dim axes. */
-  boolean fixedDims();
+  default boolean fixedDims() {
+    return false;
+  }
 
   /** Largest n the source can provide. */
-  int maxLength();
+  default int maxLength() {
+    return Integer.MAX_VALUE;
+  }
 
   /** The inputs for n tokens, head dim d, value dim dv, inverse-temperature multiplier beta and a seed. */
   AttentionInputs create(int n, int d, int dv, double beta, long seed);
@@ -63,16 +67,6 @@ public sealed interface InputSource extends Serializable
     }
 
     @Override
-    public boolean fixedDims() {
-      return false;
-    }
-
-    @Override
-    public int maxLength() {
-      return Integer.MAX_VALUE;
-    }
-
-    @Override
     public AttentionInputs create(int n, int d, int dv, double beta, long seed) {
       AttentionInputs in =
           InputGenerators.gaussian(
@@ -99,16 +93,6 @@ public sealed interface InputSource extends Serializable
     public String id() {
       return "clustered(clusters=" + clusters + ",spread=" + Canonical.number(spread) + ",norm=" + norm
           + (contiguous ? ",contiguous" : "") + (selfAttention ? ",self-attention" : "") + ")";
-    }
-
-    @Override
-    public boolean fixedDims() {
-      return false;
-    }
-
-    @Override
-    public int maxLength() {
-      return Integer.MAX_VALUE;
     }
 
     @Override
