@@ -51,7 +51,7 @@ class SweepSpecTest {
 
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(
-      strings = {"quickstart", "temperature", "budget", "scaling", "minilm"})
+      strings = {"quickstart", "temperature", "budget", "scaling", "minilm", "regression"})
   void everyShippedSweepIsValid(String name) {
     SweepSpec spec =
         SweepSpec.of(
