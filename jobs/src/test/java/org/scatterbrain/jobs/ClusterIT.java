@@ -166,6 +166,38 @@ class ClusterIT {
     }
   }
 
+  @Test
+  @Timeout(value = 150, unit = TimeUnit.SECONDS)
+  void regressionBenchmarkRunsWithSparkSubmit() throws Exception {
+    Path conf = work.resolve("regression-it.conf");
+    Files.writeString(conf, SWEEP.replace("name = cluster-it", "name = regression-it") + """
+        regression.speed { n = 256, warmup-rounds = 2, warmup-seconds = 0.5, rounds = 3, tolerance = 9 }
+        """);
+    Path baselines = work.resolve("baselines");
+    List<String> args = List.of(
+        "submit",
+        "--class", "org.scatterbrain.jobs.spark.RegressionJob",
+        "--conf", "spark.ui.enabled=false",
+        jobJar.toString(),
+        conf.toString(),
+        "--baselines", baselines.toString(),
+        "--output", work.resolve("results").toString());
+    List<String> update = new ArrayList<>(args);
+    update.addAll(List.of("--report", work.resolve("report-update").toString(), "--update-baseline"));
+    Run first = cluster(SUBMIT_TIMEOUT, work.resolve("regression-update.log"), update.toArray(String[]::new));
+    assertEquals(0, first.exit(), () -> "regression --update-baseline failed:\n" + first.output() + diagnostics());
+    try (var files = Files.list(baselines)) {
+      assertEquals(1, files.count(), "one baseline file for this testbed");
+    }
+    List<String> check = new ArrayList<>(args);
+    check.addAll(List.of("--report", work.resolve("report-check").toString()));
+    Run second = cluster(SUBMIT_TIMEOUT, work.resolve("regression-check.log"), check.toArray(String[]::new));
+    assertEquals(0, second.exit(), () -> "regression against its own baseline failed:\n" + second.output()
+        + diagnostics());
+    String report = Files.readString(work.resolve("report-check").resolve("report.md"), StandardCharsets.UTF_8);
+    assertTrue(report.startsWith("# Regression benchmark: PASS"), report.lines().findFirst().orElse(""));
+  }
+
   /** target/scatterbrain-jobs-VERSION-job.jar, when not run by failsafe (which passes scatterbrain.jobJar). */
   private static Path findJobJar(Path target) throws IOException {
     try (var jars = Files.newDirectoryStream(target, "scatterbrain-jobs-*-job.jar")) {
