@@ -21,7 +21,22 @@ import picocli.CommandLine;
  */
 class SchedulingExamplesTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-  private static final Pattern COMMAND = Pattern.compile("bin/regression\\b([^\\n|&;>]*)");
+  private static final Pattern COMMAND = Pattern.compile("bin/regression\\b([^\\n|&;>#]*)");
+
+  private static final Pattern CODE = Pattern.compile("```[a-z]*\\n(.*?)```|`([^`\\n]+)`", Pattern.DOTALL);
+
+  /** The code of a Markdown text (fenced blocks and inline code), where commands are; other files whole. */
+  private static String code(String name, String text) {
+    if (!name.endsWith(".md")) {
+      return text;
+    }
+    StringBuilder b = new StringBuilder();
+    Matcher m = CODE.matcher(text);
+    while (m.find()) {
+      b.append(m.group(1) != null ? m.group(1) : m.group(2)).append('\n');
+    }
+    return b.toString();
+  }
 
   /** Every bin/regression call in {@code text}, as argument lists (shell substitutions become a plain word). */
   private static List<String[]> commands(String text) {
@@ -43,7 +58,7 @@ class SchedulingExamplesTest {
   void everyDocumentedRegressionCommandParses() throws IOException {
     int count = 0;
     for (String doc : List.of("README.md", "docs/regression.md", ".github/workflows/nightly-regression.yml")) {
-      for (String[] args : commands(Files.readString(ROOT.resolve(doc)))) {
+      for (String[] args : commands(code(doc, Files.readString(ROOT.resolve(doc))))) {
         parses(args, doc);
         count++;
       }
