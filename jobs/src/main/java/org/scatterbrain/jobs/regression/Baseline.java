@@ -58,9 +58,9 @@ public record Baseline(
     // one line per (category, variant, cell) with all its metrics: compact, and a diff shows which trials changed
     Map<String, ObjectNode> groups = new LinkedHashMap<>();
     for (Measurement m : metrics) {
-      if (m.value() == null) {
-        throw new BaselineException("refusing to write baseline " + file + ": " + m.key() + " has no value ("
-            + m.note() + ")");
+      if (m.value() == null || !Double.isFinite(m.value())) {
+        throw new BaselineException("refusing to write baseline " + file + ": " + m.key() + " has no finite value ("
+            + (m.value() == null ? m.note() : m.value()) + ")");
       }
       ObjectNode g = groups.computeIfAbsent(m.category().label() + " | " + m.variant() + " | " + m.cell(), k -> {
         ObjectNode o = JSON.createObjectNode();
@@ -110,7 +110,8 @@ public record Baseline(
       root = JSON.readTree(text);
     } catch (JsonProcessingException e) {
       throw new BaselineException("baseline " + file + " is not valid JSON: " + e.getOriginalMessage()
-          + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+          + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()
+          + "; restore it from git, or replace it with --update-baseline)", e);
     }
     Reader r = new Reader(file);
     if (root == null || !root.isObject()) {
@@ -173,7 +174,7 @@ public record Baseline(
     BaselineException bad(String field, String expected) {
       return new BaselineException("baseline " + file + " is not a valid baseline: "
           + (field.isEmpty() ? "the file" : field) + " must be " + expected
-          + " (write a new one with --update-baseline)");
+          + " (restore it from git, or replace it with --update-baseline)");
     }
 
     String text(JsonNode node, String field) {

@@ -82,6 +82,11 @@ public final class JmhResults {
           continue;
         }
         Score s = score(file, -1, b);
+        if (!(cal.secondsPerOp() > 0) || !Double.isFinite(s.secondsPerOp() / cal.secondsPerOp())) {
+          skipped.add(file + ": " + variant + " at n=" + n + " has no finite ratio (calibration score "
+              + cal.secondsPerOp() + " s/op)");
+          continue;
+        }
         Measurement m = new Measurement(Category.JMH, variant.toString(), "n=" + n, METRIC,
             s.secondsPerOp() / cal.secondsPerOp(), "", "");
         ratios.putIfAbsent(m.key(), m);

@@ -139,7 +139,8 @@ public record RegressionReport(
       String verdict = c.verdict().fails() ? "**" + c.verdict().label() + "**" : c.verdict().label();
       String current = number(c.current());
       if (!c.reruns().isEmpty()) {
-        StringJoiner j = new StringJoiner(", ", " (re-runs: ", ")");
+        StringJoiner j =
+            new StringJoiner(", ", c.category() == Category.JMH ? " (forks: " : " (re-runs: ", ")");
         c.reruns().forEach(r -> j.add(number(r)));
         current += j;
       }

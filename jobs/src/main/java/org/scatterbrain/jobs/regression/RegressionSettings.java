@@ -92,7 +92,7 @@ public record RegressionSettings(
           Set.of("n", "head-dim", "warmup-rounds", "warmup-seconds", "rounds", "min-block-seconds", "tolerance", "reruns"), p);
       n = integer(s, "n", p, n, 16, 1 << 17);
       hd = integer(s, "head-dim", p, hd, 1, 4096);
-      warm = integer(s, "warmup-rounds", p, warm, 0, 1000);
+      warm = integer(s, "warmup-rounds", p, warm, 1, 1000);
       warmSeconds = number(s, "warmup-seconds", p, warmSeconds, 0, 600);
       rounds = integer(s, "rounds", p, rounds, 1, 1000);
       block = number(s, "min-block-seconds", p, block, 0, 60);

@@ -75,13 +75,6 @@ public final class SpeedProbe implements Serializable {
     this.ojalgoVersion = ojalgoVersion;
   }
 
-  /** The same probe restricted to {@code keep} (variant names), for re-runs that confirm a slowdown. */
-  public SpeedProbe only(java.util.Set<String> keep) {
-    List<Variant> v = variants.stream().filter(x -> keep.contains(x.variant())).toList();
-    return new SpeedProbe(v, n, d, warmupRounds, warmupSeconds, rounds, minBlockSeconds, seed, sparkVersion,
-        ojalgoVersion);
-  }
-
   /** The number of variants timed. */
   public int size() {
     return variants.size();

@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.scatterbrain.core.linalg.Gemm;
 import org.scatterbrain.jobs.sweep.Canonical;
 
@@ -42,21 +44,63 @@ public record Testbed(
         ojalgoVersion);
   }
 
+  /**
+   * The CPU model: {@code model name} of {@code /proc/cpuinfo} (x86 and some ARM kernels), else its ARM
+   * implementer and part numbers, else (macOS) {@code sysctl machdep.cpu.brand_string}, else "unknown (arch)".
+   */
   static String readCpuModel() {
     Path info = Path.of("/proc/cpuinfo");
     if (Files.isReadable(info)) {
       try {
-        for (String line : Files.readAllLines(info, StandardCharsets.UTF_8)) {
-          int colon = line.indexOf(':');
-          if (colon > 0 && line.substring(0, colon).trim().equals("model name")) {
-            return line.substring(colon + 1).trim().replaceAll("\\s+", " ");
-          }
+        String model = fromCpuinfo(Files.readAllLines(info, StandardCharsets.UTF_8));
+        if (model != null) {
+          return model;
         }
       } catch (IOException e) {
-        // fall through to the architecture
+        // try the next source
+      }
+    }
+    if (System.getProperty("os.name", "").startsWith("Mac")) {
+      try {
+        Process p = new ProcessBuilder("sysctl", "-n", "machdep.cpu.brand_string").redirectErrorStream(true).start();
+        if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+          if (!out.isEmpty()) {
+            return out;
+          }
+        }
+        p.destroyForcibly();
+      } catch (IOException e) {
+        // fall through
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
     return "unknown (" + System.getProperty("os.arch") + ")";
+  }
+
+  /** The CPU model from the lines of {@code /proc/cpuinfo}, or null when they do not say. */
+  static String fromCpuinfo(List<String> lines) {
+    String implementer = null;
+    String part = null;
+    for (String line : lines) {
+      int colon = line.indexOf(':');
+      if (colon <= 0) {
+        continue;
+      }
+      String key = line.substring(0, colon).trim();
+      String value = line.substring(colon + 1).trim().replaceAll("\\s+", " ");
+      if (key.equals("model name") && !value.isEmpty()) {
+        return value;
+      }
+      if (key.equals("CPU implementer") && implementer == null) {
+        implementer = value;
+      }
+      if (key.equals("CPU part") && part == null) {
+        part = value;
+      }
+    }
+    return implementer == null || part == null ? null : "ARM implementer " + implementer + " part " + part;
   }
 
   /** The fields in a fixed order, for baselines and reports. */

@@ -22,7 +22,8 @@ import java.util.Set;
  *   <li>speed and JMH ratios: slower than {@code (1 + tolerance) x baseline} regresses only when every re-run (speed:
  *       the probe run again; JMH: every fork) is also beyond it; otherwise it is an unconfirmed slowdown;
  *   <li>a metric in the baseline that this run did not measure (failed trial, removed method) is missing and fails,
- *       except for a category this run did not measure at all (JMH without {@code --jmh}).
+ *       except JMH ratios when this run has none (no {@code --jmh}); a failed re-run is missing too;
+ *   <li>a value that is not a finite number regresses, whatever the baseline.
  * </ul>
  */
 public final class Verdicts {
@@ -84,13 +85,14 @@ public final class Verdicts {
       if (seen.contains(b.key())) {
         continue;
       }
-      if (!measured.contains(b.category())) {
+      if (b.category() == Category.JMH && !measured.contains(Category.JMH)) {
         notCompared.merge(b.category(), 1, Integer::sum);
         continue;
       }
       out.add(new Comparison(b.category(), b.variant(), b.cell(), b.metric(), b.value(), null, List.of(), null, null,
           tolerance(b.category(), s), Verdict.MISSING, b.params(),
-          "in the baseline but not measured by this run (the sweep no longer has it)"));
+          "in the baseline but not measured by this run (the sweep no longer has this method and cell, or the metric "
+              + "is no longer computed)"));
     }
     out.sort(ORDER);
     return new Result(List.copyOf(out), notCompared);
@@ -120,6 +122,10 @@ public final class Verdicts {
       return new Comparison(m.category(), m.variant(), m.cell(), m.metric(), bv, null, List.of(), null, null, tol,
           Verdict.MISSING, params, m.note());
     }
+    if (!Double.isFinite(cv)) {
+      return new Comparison(m.category(), m.variant(), m.cell(), m.metric(), bv, cv, reruns, null, null, tol,
+          Verdict.REGRESSED, params, "not a finite number");
+    }
     if (noBaseline || b == null) {
       return new Comparison(m.category(), m.variant(), m.cell(), m.metric(), null, cv, reruns, null, null, tol,
           noBaseline ? Verdict.NO_BASELINE : Verdict.NEW, params, m.note());
@@ -139,7 +145,11 @@ public final class Verdicts {
         break;
       default:
         double f = 1 + s.timingTolerance(m.category());
-        if (cv > bv * f) {
+        if (cv > bv * f && reruns.stream().anyMatch(r -> !Double.isFinite(r))) {
+          v = Verdict.MISSING;
+          note = "slower than the limit " + String.format(Locale.ROOT, "%.4g", bv * f)
+              + ", and a confirming re-run failed (see the notes)";
+        } else if (cv > bv * f) {
           boolean confirmed = !reruns.isEmpty() && reruns.stream().allMatch(r -> r > bv * f);
           v = confirmed ? Verdict.REGRESSED : Verdict.SLOWER_UNCONFIRMED;
           if (!confirmed) {

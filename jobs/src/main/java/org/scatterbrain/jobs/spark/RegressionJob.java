@@ -34,6 +34,7 @@ import org.scatterbrain.jobs.regression.Variants;
 import org.scatterbrain.jobs.regression.Verdicts;
 import org.scatterbrain.jobs.sweep.Canonical;
 import org.scatterbrain.jobs.sweep.InputGroup;
+import org.scatterbrain.jobs.sweep.Keys;
 import org.scatterbrain.jobs.sweep.SweepConfigException;
 import org.scatterbrain.jobs.sweep.SweepPlan;
 import org.scatterbrain.jobs.sweep.SweepSpec;
@@ -122,19 +123,31 @@ public final class RegressionJob implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    // everything that can be checked is checked before Spark starts
+    // everything that can be checked without a testbed is checked before Spark starts (the baseline is chosen by
+    // the testbed, which the speed probe reads on an executor)
     Config config = SweepJob.load(sweepFile, overrides);
+    for (String key : config.root().keySet()) {
+      if (!key.equals(Keys.ROOT) && !key.equals(RegressionSettings.ROOT)) {
+        throw new SweepConfigException(key, config.root().get(key).unwrapped(),
+            "only the top-level keys " + Keys.ROOT + " and " + RegressionSettings.ROOT);
+      }
+    }
     SweepSpec spec = SweepSpec.of(config, Path.of("").toAbsolutePath());
     RegressionSettings settings = RegressionSettings.of(config);
-    if (settings.speedHeadDim() == 0) {
-      settings = withHeadDim(settings, spec.headDims().get(0));
-    }
     SweepPlan plan = SweepPlan.expand(spec);
     List<Trial> trials = new ArrayList<>();
     for (InputGroup g : plan.groups()) {
       trials.addAll(g.trials());
     }
+    if (settings.speedHeadDim() == 0) {
+      // the sweep's first synthetic head dim; a sweep of real heads only: their dim
+      settings = withHeadDim(settings, spec.headDims().isEmpty() ? trials.get(0).input().d() : spec.headDims().get(0));
+    }
     Variants.requireDistinct(trials);
+    if (!updateBaseline && !Files.isDirectory(baselines)) {
+      throw new BaselineException("baseline folder " + baselines + " does not exist (--baselines; the shipped one is "
+          + "conf/baselines, relative to the repository root)");
+    }
     JmhResults.Ratios jmhRatios = jmh.isEmpty() ? null : JmhResults.read(jmh);
     String runId = SweepRunner.newRunId();
 
@@ -147,15 +160,30 @@ public final class RegressionJob implements Callable<Integer> {
           probe.cell());
       SpeedProbe.Result speed = runProbe(jsc, probe, "first run");
       Testbed testbed = speed.testbed();
-      Path baselineFile = baselines.resolve(testbed.fileName());
-      Baseline baseline = Files.exists(baselineFile) ? Baseline.read(baselineFile) : null;
+      // one baseline per sweep and testbed
+      Path baselineFile = baselines.resolve(spec.name() + "-" + testbed.fileName());
       List<String> notes = new ArrayList<>();
+      Baseline baseline = null;
+      if (Files.exists(baselineFile)) {
+        try {
+          baseline = Baseline.read(baselineFile);
+        } catch (BaselineException e) {
+          if (!updateBaseline) {
+            throw e;
+          }
+          notes.add("the previous baseline could not be read and is replaced: " + e.getMessage());
+        }
+      }
+      if (baseline != null && !baseline.sweepName().equals(spec.name())) {
+        throw new BaselineException("baseline " + baselineFile + " belongs to sweep '" + baseline.sweepName()
+            + "', not '" + spec.name() + "' (the file was renamed or copied)");
+      }
       if (baseline != null && !baseline.testbed().equals(testbed)) {
         notes.add("the baseline file's testbed (" + baseline.testbed().describe() + ") differs from this one: it was "
             + "copied or edited; timings are compared anyway");
       }
       if (baseline == null && !updateBaseline) {
-        notes.add("no baseline for this testbed: " + baselineFile + " does not exist" + otherTestbeds()
+        notes.add("no baseline for this testbed: " + baselineFile + " does not exist" + otherTestbeds(spec.name())
             + "; after checking this run, write one with --update-baseline");
       }
 
@@ -173,7 +201,7 @@ public final class RegressionJob implements Callable<Integer> {
         }
       }
       if (baseline != null) {
-        confirmSlowdowns(jsc, probe, baseline, speed.ratios(), settings, reruns);
+        confirmSlowdowns(jsc, probe, testbed, baseline, speed.ratios(), settings, reruns, notes);
         String hash = planHash(trials);
         if (!hash.equals(baseline.planHash())) {
           notes.add("the regression sweep's trials differ from the baseline's (plan hash " + hash + ", baseline "
@@ -184,12 +212,26 @@ public final class RegressionJob implements Callable<Integer> {
 
       String status;
       int exit;
-      long failedTrials = current.stream().filter(m -> m.value() == null).count();
+      long failedTrials =
+          current.stream().filter(m -> m.value() == null || !Double.isFinite(m.value())).count();
       if (updateBaseline && failedTrials == 0) {
+        List<Measurement> values = new ArrayList<>(current);
+        int kept = 0;
+        if (baseline != null) {
+          // JMH ratios are measured by a separate command: without --jmh, keep the previous ones
+          for (Measurement m : baseline.metrics()) {
+            if (result.notCompared().containsKey(m.category())) {
+              values.add(m);
+              kept++;
+            }
+          }
+        }
         new Baseline(testbed, now(), Provenance.gitCommit(), Provenance.projectVersion(), spec.name(),
-            planHash(trials), current).write(baselineFile);
-        notes.add(0, "baseline written: " + baselineFile + " (" + current.size() + " metrics); the verdicts below "
-            + "compare this run with the previous baseline" + (baseline == null ? " (there was none)" : ""));
+            planHash(trials), values).write(baselineFile);
+        notes.add(0, "baseline written: " + baselineFile + " (" + values.size() + " metrics"
+            + (kept > 0 ? ", of which " + kept + " JMH ratios kept from the previous baseline: this run had no --jmh"
+                : "") + "); the verdicts below compare this run with the previous baseline"
+            + (baseline == null ? " (there was none)" : ""));
         status = "baseline-updated";
         exit = 0;
       } else {
@@ -228,8 +270,8 @@ public final class RegressionJob implements Callable<Integer> {
         variants.putIfAbsent(v, new SpeedProbe.Variant(v, Variants.params(t.method()), t.method().config()));
       }
     }
-    return new SpeedProbe(List.copyOf(variants.values()), s.speedN(), s.speedHeadDim(), s.warmupRounds(), s.warmupSeconds(), s.rounds(),
-        s.minBlockSeconds(), Canonical.seed("speed-probe;" + sweepSeed), sparkVersion, Provenance.ojalgoVersion());
+    return new SpeedProbe(List.copyOf(variants.values()), s.speedN(), s.speedHeadDim(), s.warmupRounds(),
+        s.warmupSeconds(), s.rounds(), s.minBlockSeconds(), Canonical.seed("speed-probe;" + sweepSeed), sparkVersion, Provenance.ojalgoVersion());
   }
 
   /** Runs the probe as a one-task Spark job, so that it measures an executor. */
@@ -243,11 +285,12 @@ public final class RegressionJob implements Callable<Integer> {
   }
 
   /**
-   * Re-runs the probe for the variants slower than their tolerance, {@code reruns} times, and records the re-run
-   * ratios: a slowdown fails only if every re-run confirms it.
+   * Re-runs the whole probe (same schedule as the first run) {@code reruns} times when some variants were slower
+   * than their tolerance, and records those variants' re-run ratios: a slowdown fails only if every re-run confirms
+   * it. A re-run that fails records NaN, which {@link Verdicts} reports as missing.
    */
-  private void confirmSlowdowns(JavaSparkContext jsc, SpeedProbe probe, Baseline baseline, List<Measurement> first,
-      RegressionSettings s, Map<String, List<Double>> reruns) {
+  private void confirmSlowdowns(JavaSparkContext jsc, SpeedProbe probe, Testbed testbed, Baseline baseline,
+      List<Measurement> first, RegressionSettings s, Map<String, List<Double>> reruns, List<String> notes) {
     Map<String, Double> base = new HashMap<>();
     for (Measurement m : baseline.metrics()) {
       base.put(m.key(), m.value());
@@ -265,8 +308,17 @@ public final class RegressionJob implements Callable<Integer> {
     err.printf(Locale.ROOT, "regression: %d methods slower than the tolerance; re-running the probe %d time(s) to "
         + "confirm: %s%n", slow.size(), s.reruns(), slow);
     for (int i = 0; i < s.reruns(); i++) {
-      for (Measurement m : runProbe(jsc, probe.only(slow), "re-run " + (i + 1)).ratios()) {
-        reruns.computeIfAbsent(m.key(), k -> new ArrayList<>()).add(m.value() == null ? Double.NaN : m.value());
+      SpeedProbe.Result again = runProbe(jsc, probe, "re-run " + (i + 1));
+      if (!again.testbed().equals(testbed)) {
+        notes.add("speed re-run " + (i + 1) + " ran on another testbed (" + again.testbed().describe() + ")");
+      }
+      for (Measurement m : again.ratios()) {
+        if (slow.contains(m.variant())) {
+          reruns.computeIfAbsent(m.key(), k -> new ArrayList<>()).add(m.value() == null ? Double.NaN : m.value());
+          if (m.value() == null) {
+            notes.add("speed re-run " + (i + 1) + " of " + m.variant() + " failed: " + m.note());
+          }
+        }
       }
     }
   }
@@ -321,10 +373,10 @@ public final class RegressionJob implements Callable<Integer> {
     return Canonical.id(String.join("\n", ids));
   }
 
-  private String otherTestbeds() {
+  private String otherTestbeds(String sweep) {
     List<String> others = new ArrayList<>();
     if (Files.isDirectory(baselines)) {
-      try (DirectoryStream<Path> files = Files.newDirectoryStream(baselines, "*.json")) {
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(baselines, sweep + "-*.json")) {
         for (Path f : files) {
           try {
             others.add(f.getFileName() + " (" + Baseline.read(f).testbed().describe() + ")");
@@ -337,7 +389,7 @@ public final class RegressionJob implements Callable<Integer> {
       }
     }
     java.util.Collections.sort(others);
-    return others.isEmpty() ? " (" + baselines + " has no baselines)"
+    return others.isEmpty() ? " (" + baselines + " has no baseline of sweep " + sweep + ")"
         : " (baselines exist for: " + String.join("; ", others) + ")";
   }
 

@@ -38,11 +38,25 @@ class BaselineTest {
   }
 
   @Test
-  void aBaselineWithAMissingValueIsNotWritten() {
+  void aBaselineWithAMissingOrNonFiniteValueIsNotWritten() {
     Baseline b = new Baseline(TB, "t", "c", "v", "r", "h",
         List.of(new Measurement(Category.ACCURACY, "x", "c", "kl_mean", null, "", "trial failed: boom")));
     BaselineException e = assertThrows(BaselineException.class, () -> b.write(tmp.resolve("b.json")));
     assertTrue(e.getMessage().contains("trial failed: boom"), e.getMessage());
+    Baseline nan = new Baseline(TB, "t", "c", "v", "r", "h",
+        List.of(new Measurement(Category.ACCURACY, "x", "c", "kl_mean", Double.NaN, "", "")));
+    e = assertThrows(BaselineException.class, () -> nan.write(tmp.resolve("b.json")));
+    assertTrue(e.getMessage().contains("has no finite value (NaN)"), e.getMessage());
+    assertTrue(!Files.exists(tmp.resolve("b.json")));
+  }
+
+  @Test
+  void cpuModelsComeFromCpuinfoOnX86AndArm() {
+    assertEquals("Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", Testbed.fromCpuinfo(List.of("processor\t: 0",
+        "model name\t: Intel(R) Xeon(R) Platinum  8375C CPU @ 2.90GHz", "cpu cores\t: 2")).replace("  ", " "));
+    assertEquals("ARM implementer 0x41 part 0xd0c", Testbed.fromCpuinfo(List.of("processor\t: 0",
+        "CPU implementer\t: 0x41", "CPU architecture: 8", "CPU part\t: 0xd0c")));
+    assertEquals(null, Testbed.fromCpuinfo(List.of("processor\t: 0")));
   }
 
   private String readError(String text) throws IOException {
@@ -95,6 +109,9 @@ class BaselineTest {
         ConfigFactory.parseString("regression.speed.tolerence = 1"))).getMessage();
     assertTrue(m.contains("regression.speed.tolerence") && m.contains("tolerance"), m);
     m = assertThrows(SweepConfigException.class, () -> RegressionSettings.of(
+        ConfigFactory.parseString("regression.speed.warmup-rounds = 0"))).getMessage();
+    assertTrue(m.startsWith("regression.speed.warmup-rounds: got 0; allowed: an integer in [1, 1000]"), m);
+    m = assertThrows(SweepConfigException.class, () -> RegressionSettings.of(
         ConfigFactory.parseString("regression.accuracy.relative-tolerance = lots"))).getMessage();
     assertTrue(m.contains("regression.accuracy.relative-tolerance: got 'lots'"), m);
   }
@@ -117,6 +134,10 @@ class BaselineTest {
     assertEquals(((71.986432 + 13.919111933333333) / 2e3) / ((0.019568678272727274 + 0.009409021136363636) / 2),
         forks.get(0), 1e-12);
     assertTrue(r.skipped().isEmpty());
+    // a second file adds its forks: a slowdown must show in all four
+    JmhResults.Ratios two = JmhResults.read(List.of(fixture(), fixture()));
+    assertEquals(4, two.forkRatios().get(performer.key()).size());
+    assertEquals(performer, two.ratios().get(0));
   }
 
   @Test

@@ -94,6 +94,28 @@ class VerdictsTest {
   }
 
   @Test
+  void aNonFiniteValueRegressesAndAFailedRerunIsMissing() {
+    Baseline a = baseline(m(Category.ACCURACY, "performer", "output_rel_fro", 0.5));
+    Baseline b = baseline(m(Category.SPEED, "smyrf", SpeedProbe.METRIC, 0.10));
+    assertEquals(Verdict.REGRESSED, verdict(a, m(Category.ACCURACY, "performer", "output_rel_fro", Double.NaN)));
+    assertEquals(Verdict.REGRESSED,
+        verdict(b, m(Category.SPEED, "smyrf", SpeedProbe.METRIC, Double.POSITIVE_INFINITY)));
+    assertEquals(Verdict.REGRESSED, verdict(null, m(Category.ACCURACY, "performer", "output_rel_fro", Double.NaN)));
+    Measurement slow = m(Category.SPEED, "smyrf", SpeedProbe.METRIC, 0.2);
+    assertEquals(Verdict.MISSING, verdict(b, slow, Map.of(slow.key(), List.of(Double.NaN))));
+  }
+
+  @Test
+  void onlyJmhRatiosMayBeAbsentFromARun() {
+    Baseline b = baseline(m(Category.SPEED, "smyrf", SpeedProbe.METRIC, 0.10),
+        m(Category.JMH, "EstimatorBenchmark.estimate method=smyrf", JmhResults.METRIC, 0.1));
+    Verdicts.Result r = Verdicts.compare(b, List.of(m(Category.ACCURACY, "smyrf", "kl_mean", 0.2)), Map.of(), S);
+    assertEquals(List.of(Verdict.MISSING, Verdict.NEW), r.comparisons().stream().map(Comparison::verdict).toList());
+    assertEquals(Category.SPEED, r.comparisons().get(0).category());
+    assertEquals(Map.of(Category.JMH, 1), r.notCompared());
+  }
+
+  @Test
   void regressionsComeFirstMostWorseFirst() {
     Baseline b = baseline(
         m(Category.ACCURACY, "a", "output_rel_fro", 1.0),

@@ -213,6 +213,7 @@ class RegressionJobTest {
     });
     assertEquals(RegressionJob.EXIT_REGRESSION, run(honest, dir), lastOut + lastErr);
     assertTrue(lastErr.contains("re-running the probe 1 time(s) to confirm"), lastErr);
+    assertEquals(4, metrics(reportJson(), "speed").size());
     for (JsonNode m : metrics(reportJson(), "speed")) {
       assertEquals("regressed", m.get("verdict").asText(), m.toString());
       assertEquals(1, m.get("reruns").size(), m.toString());
@@ -245,6 +246,36 @@ class RegressionJobTest {
     Files.writeString(dir.resolve(baselineFile.getFileName()), "{ \"format\": \"scatterbrain-regression-baseline/1\" }");
     assertEquals(2, run(honest, dir));
     assertTrue(lastErr.contains("testbed must be an object"), lastErr);
+  }
+
+  @Test
+  void aCorruptBaselineCanBeReplacedWithUpdateBaseline() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("corrupt-replaced"));
+    Path file = dir.resolve(baselineFile.getFileName());
+    Files.writeString(file, "garbage");
+    assertEquals(0, run(honest, dir, "--update-baseline"), lastOut + lastErr);
+    assertTrue(lastOut.contains("the previous baseline could not be read and is replaced"), lastOut);
+    assertEquals(0, run(honest, dir), lastOut + lastErr);
+  }
+
+  @Test
+  void anUpdateWithoutJmhKeepsTheJmhRatiosOfTheBaseline() throws IOException {
+    Path dir = editedBaseline(g -> {});
+    Path jmh = Path.of("src/test/resources/jmh/estimators-n1024-2forks.json");
+    assertEquals(0, run(honest, dir, "--update-baseline", "--jmh", jmh.toString()), lastOut + lastErr);
+    assertEquals(0, run(honest, dir, "--update-baseline"), lastOut + lastErr);
+    assertTrue(lastOut.contains("2 JMH ratios kept from the previous baseline"), lastOut);
+    String text = Files.readString(dir.resolve(baselineFile.getFileName()));
+    assertEquals(2, text.lines().filter(l -> l.contains("\"category\":\"jmh\"")).count(), text);
+  }
+
+  @Test
+  void mistakesOutsideTheSweepAreClearErrors() throws IOException {
+    assertEquals(2, run(honest, tmp.resolve("no-such-folder")));
+    assertTrue(lastErr.contains("baseline folder " + tmp.resolve("no-such-folder") + " does not exist"), lastErr);
+    assertEquals(2, run(honest, baselines, "--set", "regresion.speed.rounds=3"));
+    assertTrue(lastErr.contains("regresion: got {speed={rounds=3}}; allowed: only the top-level keys sweep and "
+        + "regression"), lastErr);
   }
 
   @Test
