@@ -85,10 +85,10 @@ public record RegressionReport(
     b.append("| | |\n|---|---|\n");
     row(b, "sweep", sweepName + " (`" + sweepFile + "`), run `" + runId + "`, " + trials + " trials, results in `"
         + resultsDir + "`");
-    row(b, "code", "commit `" + gitCommit + "`, version " + projectVersion + ", report written " + created);
+    row(b, "code", "commit " + commit(gitCommit) + ", version " + projectVersion + ", report written " + created);
     row(b, "testbed", testbed.describe());
     row(b, "baseline", baseline == null ? "none for this testbed (`" + baselineFile + "`)"
-        : "`" + baselineFile + "`, measured at commit `" + baseline.gitCommit() + "` on " + baseline.created());
+        : "`" + baselineFile + "`, measured at commit " + commit(baseline.gitCommit()) + " on " + baseline.created());
     row(b, "tolerances", "accuracy: " + Verdicts.tolerance(Category.ACCURACY, settings) + "; memory: "
         + Verdicts.tolerance(Category.MEMORY, settings) + "; speed: " + Verdicts.tolerance(Category.SPEED, settings)
         + "; JMH: " + Verdicts.tolerance(Category.JMH, settings));
@@ -124,6 +124,12 @@ public record RegressionReport(
         .append("), failures first, then unconfirmed slowdowns, no baseline, improved, new, ok\n\n");
     table(b, result.comparisons());
     return b.toString();
+  }
+
+  /** A commit as code, with its remark (e.g. "(with uncommitted changes)") after it. */
+  private static String commit(String c) {
+    int sp = c.indexOf(' ');
+    return sp < 0 ? "`" + c + "`" : "`" + c.substring(0, sp) + "`" + c.substring(sp);
   }
 
   private static void row(StringBuilder b, String k, String v) {

@@ -31,6 +31,33 @@ final class Provenance {
     }
   }
 
+  /**
+   * The commit, with " (with uncommitted changes)" when the working tree differs from it in tracked files (checked
+   * only when the commit comes from git itself, not from $GIT_COMMIT).
+   */
+  static String gitDescription() {
+    String commit = gitCommit();
+    String env = System.getenv("GIT_COMMIT");
+    if (commit.equals("unknown") || (env != null && !env.isBlank())) {
+      return commit;
+    }
+    try {
+      Process p = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no")
+          .redirectErrorStream(true).start();
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return commit;
+      }
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return p.exitValue() == 0 && !out.isEmpty() ? commit + " (with uncommitted changes)" : commit;
+    } catch (IOException e) {
+      return commit;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return commit;
+    }
+  }
+
   /** $GIT_COMMIT, else {@code git rev-parse HEAD} in the working directory, else "unknown". */
   static String gitCommit() {
     String env = System.getenv("GIT_COMMIT");

@@ -226,7 +226,7 @@ public final class RegressionJob implements Callable<Integer> {
             }
           }
         }
-        new Baseline(testbed, now(), Provenance.gitCommit(), Provenance.projectVersion(), spec.name(),
+        new Baseline(testbed, now(), Provenance.gitDescription(), Provenance.projectVersion(), spec.name(),
             planHash(trials), values).write(baselineFile);
         notes.add(0, "baseline written: " + baselineFile + " (" + values.size() + " metrics"
             + (kept > 0 ? ", of which " + kept + " JMH ratios kept from the previous baseline: this run had no --jmh"
@@ -243,7 +243,7 @@ public final class RegressionJob implements Callable<Integer> {
         exit = result.failed() ? EXIT_REGRESSION : baseline == null ? EXIT_NO_BASELINE : 0;
       }
       RegressionReport rep = new RegressionReport(status, exit, spec.name(), sweepFile.toString(), runId,
-          runDir.toString(), plan.trialCount(), now(), Provenance.gitCommit(), Provenance.projectVersion(), testbed,
+          runDir.toString(), plan.trialCount(), now(), Provenance.gitDescription(), Provenance.projectVersion(), testbed,
           baselineFile.toString(), baseline, settings, speed.exactSeconds(), notes, result);
       Path reportDir = report.toAbsolutePath().normalize();
       rep.write(reportDir);
