@@ -25,9 +25,4 @@ public enum Category {
     }
     throw new IllegalArgumentException("unknown category '" + label + "' (allowed: accuracy, memory, speed, jmh)");
   }
-
-  /** Timings: compared as ratios with a wide tolerance, and a slowdown must be confirmed before it fails. */
-  public boolean isTiming() {
-    return this == SPEED || this == JMH;
-  }
 }

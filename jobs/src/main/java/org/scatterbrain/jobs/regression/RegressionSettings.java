@@ -1,12 +1,12 @@
 package org.scatterbrain.jobs.regression;
 
+import static org.scatterbrain.jobs.sweep.SweepSpec.object;
+import static org.scatterbrain.jobs.sweep.SweepSpec.unknownKeys;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigValueType;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.scatterbrain.jobs.sweep.SweepConfigException;
 
 /**
@@ -68,12 +68,12 @@ public record RegressionSettings(
       return d;
     }
     Config c = object(root, ROOT, ROOT);
-    unknown(c.root(), Set.of("accuracy", "speed", "jmh"), ROOT);
+    unknownKeys(c.root(), Set.of("accuracy", "speed", "jmh"), ROOT);
     double rel = d.relativeTolerance;
     double abs = d.absoluteTolerance;
     if (c.hasPath("accuracy")) {
       Config a = object(c, "accuracy", ROOT + ".accuracy");
-      unknown(a.root(), Set.of("relative-tolerance", "absolute-tolerance"), ROOT + ".accuracy");
+      unknownKeys(a.root(), Set.of("relative-tolerance", "absolute-tolerance"), ROOT + ".accuracy");
       rel = number(a, "relative-tolerance", ROOT + ".accuracy", rel, 0, 1);
       abs = number(a, "absolute-tolerance", ROOT + ".accuracy", abs, 0, 1);
     }
@@ -88,7 +88,7 @@ public record RegressionSettings(
     if (c.hasPath("speed")) {
       String p = ROOT + ".speed";
       Config s = object(c, "speed", p);
-      unknown(s.root(),
+      unknownKeys(s.root(),
           Set.of("n", "head-dim", "warmup-rounds", "warmup-seconds", "rounds", "min-block-seconds", "tolerance", "reruns"), p);
       n = integer(s, "n", p, n, 16, 1 << 17);
       hd = integer(s, "head-dim", p, hd, 1, 4096);
@@ -102,7 +102,7 @@ public record RegressionSettings(
     double jmhTol = d.jmhTolerance;
     if (c.hasPath("jmh")) {
       Config j = object(c, "jmh", ROOT + ".jmh");
-      unknown(j.root(), Set.of("tolerance"), ROOT + ".jmh");
+      unknownKeys(j.root(), Set.of("tolerance"), ROOT + ".jmh");
       jmhTol = number(j, "tolerance", ROOT + ".jmh", jmhTol, 0, 100);
     }
     return new RegressionSettings(rel, abs, n, hd, warm, warmSeconds, rounds, block, speedTol, reruns, jmhTol);
@@ -128,22 +128,6 @@ public record RegressionSettings(
     m.put("speed.reruns", reruns);
     m.put("jmh.tolerance", jmhTolerance);
     return m;
-  }
-
-  private static Config object(Config c, String key, String path) {
-    if (c.getValue(key).valueType() != ConfigValueType.OBJECT) {
-      throw new SweepConfigException(path, c.getValue(key).unwrapped(), "an object");
-    }
-    return c.getConfig(key);
-  }
-
-  private static void unknown(ConfigObject obj, Set<String> allowed, String path) {
-    for (String k : obj.keySet()) {
-      if (!allowed.contains(k)) {
-        throw new SweepConfigException(path + "." + k, obj.get(k).unwrapped(),
-            "one of the keys " + String.join(", ", new TreeSet<>(allowed)));
-      }
-    }
   }
 
   private static double number(Config c, String key, String path, double dflt, double min, double max) {

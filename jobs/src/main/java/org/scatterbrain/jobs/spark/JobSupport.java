@@ -3,8 +3,10 @@ package org.scatterbrain.jobs.spark;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.function.Predicate;
+import com.typesafe.config.ConfigException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.scatterbrain.jobs.sweep.SweepConfigException;
 import picocli.CommandLine;
 
 /** What the job entry points share: command-line execution with exit codes, and the embedded Spark session. */
@@ -31,6 +33,11 @@ final class JobSupport {
           return 1;
         });
     return cl.execute(args);
+  }
+
+  /** A configuration error (a sweep key or HOCON syntax): reported as one line with exit code 2. */
+  static boolean configError(Throwable e) {
+    return e instanceof SweepConfigException || e instanceof ConfigException;
   }
 
   /**

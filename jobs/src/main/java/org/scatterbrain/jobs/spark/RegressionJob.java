@@ -1,7 +1,6 @@
 package org.scatterbrain.jobs.spark;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import java.io.PrintStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -117,8 +116,7 @@ public final class RegressionJob implements Callable<Integer> {
     job.out = out;
     job.err = err;
     return JobSupport.execute(job, args, out, err,
-        e -> e instanceof SweepConfigException || e instanceof ConfigException || e instanceof BaselineException
-            || e instanceof JmhResults.BadJmhFile);
+        e -> JobSupport.configError(e) || e instanceof BaselineException || e instanceof JmhResults.BadJmhFile);
   }
 
   @Override
@@ -200,9 +198,9 @@ public final class RegressionJob implements Callable<Integer> {
           notes.add("JMH entry not compared: " + s);
         }
       }
+      String hash = planHash(trials);
       if (baseline != null) {
         confirmSlowdowns(jsc, probe, testbed, baseline, speed.ratios(), settings, reruns, notes);
-        String hash = planHash(trials);
         if (!hash.equals(baseline.planHash())) {
           notes.add("the regression sweep's trials differ from the baseline's (plan hash " + hash + ", baseline "
               + baseline.planHash() + "): the sweep definition or the budget rules changed since the baseline");
@@ -226,8 +224,8 @@ public final class RegressionJob implements Callable<Integer> {
             }
           }
         }
-        new Baseline(testbed, now(), Provenance.gitDescription(), Provenance.projectVersion(), spec.name(),
-            planHash(trials), values).write(baselineFile);
+        new Baseline(testbed, now(), Provenance.gitDescription(), Provenance.projectVersion(), spec.name(), hash,
+            values).write(baselineFile);
         notes.add(0, "baseline written: " + baselineFile + " (" + values.size() + " metrics"
             + (kept > 0 ? ", of which " + kept + " JMH ratios kept from the previous baseline: this run had no --jmh"
                 : "") + "); the verdicts below compare this run with the previous baseline"

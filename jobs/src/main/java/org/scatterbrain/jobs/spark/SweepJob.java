@@ -1,7 +1,6 @@
 package org.scatterbrain.jobs.spark;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -75,8 +74,7 @@ public final class SweepJob implements Callable<Integer> {
     job.session = spark;
     job.out = out;
     job.err = err;
-    return JobSupport.execute(
-        job, args, out, err, e -> e instanceof SweepConfigException || e instanceof ConfigException);
+    return JobSupport.execute(job, args, out, err, JobSupport::configError);
   }
 
   /** Loads the HOCON file with overrides applied. */

@@ -156,7 +156,8 @@ public record SweepSpec(
     return spec;
   }
 
-  private static void unknownKeys(ConfigObject obj, Set<String> allowed, String path) {
+  /** Rejects a key of {@code obj} (at {@code path}) that is not in {@code allowed}, naming it and the known keys. */
+  public static void unknownKeys(ConfigObject obj, Set<String> allowed, String path) {
     for (String key : obj.keySet()) {
       if (!allowed.contains(key)) {
         throw new SweepConfigException(
@@ -165,7 +166,8 @@ public record SweepSpec(
     }
   }
 
-  private static Config object(Config c, String key, String path) {
+  /** The object at {@code key} of {@code c} (full path {@code path}); missing or not an object is an error. */
+  public static Config object(Config c, String key, String path) {
     if (!c.hasPath(key)) {
       throw new SweepConfigException(path, null, "an object");
     }
