@@ -27,16 +27,17 @@ import org.scatterbrain.jobs.spark.SweepJob;
 /**
  * notebooks/analysis.ipynb executed headless over a real small sweep: the sweep and its summary run in-process on a
  * local SparkSession, then {@code python3 notebooks/run_notebook.py} executes the notebook (nbclient, kernel python3)
- * and the test checks its exit code and the four PNGs it saved. Needs python3 with {@code notebooks/requirements.txt}
- * installed (set SCATTERBRAIN_PYTHON to use another interpreter). The executed notebook, the figures and the script's
- * output stay in {@code jobs/target/notebook-it/<time>/}.
+ * and the test checks its exit code and the four PNGs it saved. The interpreter is {@link PythonEnv}'s environment
+ * of {@code notebooks/requirements.txt} (built on first use, reused afterwards; the test is skipped, saying so, only
+ * when python3 itself is missing). The executed notebook, the figures and the script's output stay in {@code
+ * jobs/target/notebook-it/<time>/}.
  */
 class NotebookIT {
   private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration NOTEBOOK_TIMEOUT = Duration.ofMinutes(10);
   private static final List<String> FIGURES =
       List.of("regime_map.png", "regime_entropy.png", "budget_frontier.png", "scaling.png");
-  private static final String INSTALL = "pip install -r notebooks/requirements.txt";
+  private static final String REQUIREMENTS = "notebooks/requirements.txt";
 
   /** 2 inputs x 2 lengths x 3 temperatures x 2 seeds, 3 budgeted methods at 2 budgets plus exact: 168 trials. */
   private static final String SWEEP =
@@ -63,21 +64,21 @@ class NotebookIT {
   @Test
   @Timeout(value = 15, unit = TimeUnit.MINUTES)
   void analysisNotebookRunsHeadlessAndSavesItsFigures() throws Exception {
-    Path root = Path.of(System.getProperty("scatterbrain.root", "..")).toRealPath();
+    Path root = PythonEnv.root();
     Path script = root.resolve("notebooks/run_notebook.py");
     Path notebook = root.resolve("notebooks/analysis.ipynb");
     assertTrue(Files.isRegularFile(script) && Files.isRegularFile(notebook), "no " + script + " or " + notebook);
-    String python = System.getenv().getOrDefault("SCATTERBRAIN_PYTHON", "python3");
+    String python = PythonEnv.python("NotebookIT", REQUIREMENTS).toString();
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
     Path work = Files.createTempDirectory(
         Files.createDirectories(root.resolve("jobs/target/notebook-it")), stamp + "-");
 
-    // fail early, with the fix in the message, when Python or the notebook's packages are missing
+    // the environment is made from the pinned requirements: a missing package here means they are incomplete
     Run check = run(root, work.resolve("python-check.log"), CHECK_TIMEOUT, python, "-c",
         "import pandas, pyarrow, matplotlib, numpy, nbformat, nbclient, ipykernel, jupyter_client");
     if (check.exit() != 0) {
-      fail(python + " with the notebook's packages is needed for this test: run `" + INSTALL + "` (exit "
-          + check.exit() + "):\n" + check.output());
+      fail(python + " lacks a package the notebook needs: add it to " + REQUIREMENTS + " (exit " + check.exit()
+          + "):\n" + check.output());
     }
 
     Path results = tmp.resolve("results");
@@ -111,7 +112,7 @@ class NotebookIT {
     String report = "\n" + String.join(" ", python, "notebooks/run_notebook.py", "...") + " (exit " + nb.exit()
         + "; executed notebook and log in " + work + "):\n" + nb.output();
     if (nb.exit() != 0 && nb.output().contains("missing Python packages")) {
-      fail("the notebook's Python packages are missing: run `" + INSTALL + "`" + report);
+      fail("the notebook's Python packages are missing from " + REQUIREMENTS + report);
     }
     assertEquals(0, nb.exit(), () -> "run_notebook.py failed" + report);
     List<String> bad = new ArrayList<>();
