@@ -147,8 +147,17 @@ public final class AttentionInputs {
 
   /** The same matrices with scale {@code beta / sqrt(d)}: beta is the paper's inverse-temperature multiplier. */
   public AttentionInputs withTemperature(double beta) {
+    return withScale(temperatureScale(beta, d));
+  }
+
+  /**
+   * The logit scale {@code beta / sqrt(d)} of inverse-temperature multiplier beta at head dim d (the one place this
+   * formula is written).
+   */
+  public static double temperatureScale(double beta, int d) {
     Checks.requirePositiveFinite(beta, "temperature multiplier beta");
-    return withScale(beta / Math.sqrt(d));
+    Checks.requirePositive(d, "d (head dim)");
+    return beta / Math.sqrt(d);
   }
 
   /** Number of queries n. */

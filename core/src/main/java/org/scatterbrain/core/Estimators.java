@@ -2,7 +2,7 @@ package org.scatterbrain.core;
 
 import java.util.Objects;
 
-/** Creates the estimator of a {@link MethodConfig}. */
+/** Creates the estimator of a {@link MethodConfig} (each config builds its own: {@link MethodConfig#create}). */
 public final class Estimators {
   private Estimators() {}
 
@@ -12,19 +12,7 @@ public final class Estimators {
    * estimators inside Spark tasks, which already use one core each.
    */
   public static AttentionEstimator create(MethodConfig config, boolean parallel) {
-    Objects.requireNonNull(config, "config");
-    if (config instanceof ExactConfig) {
-      return new ExactAttention(parallel);
-    } else if (config instanceof PerformerConfig p) {
-      return new PerformerAttention(p, parallel);
-    } else if (config instanceof SparseConfig s) {
-      return new SparseAttention(s, parallel);
-    } else if (config instanceof ScatterbrainConfig s) {
-      return new ScatterbrainAttention(s, parallel);
-    } else if (config instanceof NystromConfig c) {
-      return new NystromAttention(c, parallel);
-    }
-    throw new IllegalArgumentException("unknown method config " + config);
+    return Objects.requireNonNull(config, "config").create(parallel);
   }
 
   /** Sequential estimator for {@code config}. */

@@ -8,6 +8,11 @@ public record ExactConfig() implements MethodConfig {
   }
 
   @Override
+  public AttentionEstimator create(boolean parallel) {
+    return new ExactAttention(parallel);
+  }
+
+  @Override
   public double entriesPerRow(int n, int m) {
     return m;
   }

@@ -15,6 +15,12 @@ public record LocalConfig(int window) implements SparseConfig {
     Checks.requirePositive(window, "window");
   }
 
+  /** A window of W = B keys. */
+  public static LocalConfig forBudget(int budget) {
+    Budgets.requireFits(budget >= 1, "local", budget, "1");
+    return new LocalConfig(budget);
+  }
+
   @Override
   public String method() {
     return "local";

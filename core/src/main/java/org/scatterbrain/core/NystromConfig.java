@@ -12,6 +12,17 @@ public record NystromConfig(int landmarks) implements MethodConfig {
     Checks.requirePositive(landmarks, "landmarks");
   }
 
+  /** L = B / 2 landmarks (2L entries per row). */
+  public static NystromConfig forBudget(int budget) {
+    Budgets.requireFits(budget >= 2, "nystrom", budget, "2 (1 landmark)");
+    return new NystromConfig(budget / 2);
+  }
+
+  @Override
+  public AttentionEstimator create(boolean parallel) {
+    return new NystromAttention(this, parallel);
+  }
+
   @Override
   public String method() {
     return "nystrom";

@@ -30,6 +30,17 @@ public record PerformerConfig(
     return new PerformerConfig(features, true, ProjectionScaling.CHI, 0.0);
   }
 
+  /**
+   * The most features whose 2F entries per row fit in {@code budget}: F = B / 2, rounded down to even for antithetic
+   * features.
+   */
+  public static PerformerConfig forBudget(int budget, boolean antithetic) {
+    int f = antithetic ? Budgets.evenFloor(budget / 2) : budget / 2;
+    Budgets.requireFits(f >= (antithetic ? 2 : 1), "performer", budget,
+        antithetic ? "4 (2 antithetic features)" : "2 (1 feature)");
+    return new PerformerConfig(f, antithetic, ProjectionScaling.CHI, 0.0);
+  }
+
   /** Number of projection rows r. */
   public int projectionRows() {
     return antithetic ? features / 2 : features;
@@ -38,6 +49,11 @@ public record PerformerConfig(
   @Override
   public String method() {
     return "performer";
+  }
+
+  @Override
+  public AttentionEstimator create(boolean parallel) {
+    return new PerformerAttention(this, parallel);
   }
 
   @Override

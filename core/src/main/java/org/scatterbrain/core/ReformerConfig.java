@@ -29,6 +29,14 @@ public record ReformerConfig(int bucketSize, int hashRounds, int buckets) implem
     return new ReformerConfig(bucketSize, hashRounds, 0);
   }
 
+  /** Chunks of B / h queries, counted as the paper does (b h entries per row: pitfall P16). */
+  public static ReformerConfig forBudget(int budget, int hashRounds, int buckets) {
+    Checks.requirePositive(hashRounds, "hashRounds");
+    Budgets.requireFits(budget >= hashRounds, "reformer", budget, hashRounds + " (chunks of 1 in each of "
+        + hashRounds + " hash rounds)");
+    return new ReformerConfig(budget / hashRounds, hashRounds, buckets);
+  }
+
   /** Chunks C for n queries. */
   public int chunks(int n) {
     return (n + bucketSize - 1) / bucketSize;

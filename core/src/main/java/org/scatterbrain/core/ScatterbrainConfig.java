@@ -1,6 +1,7 @@
 package org.scatterbrain.core;
 
 import java.util.Objects;
+import java.util.function.IntFunction;
 
 /**
  * Scatterbrain: a sparse support plus FAVOR+ features, exact on the support and low-rank elsewhere (spec section 4).
@@ -14,6 +15,34 @@ public record ScatterbrainConfig(PerformerConfig lowRank, SparseConfig sparse)
   public ScatterbrainConfig {
     Objects.requireNonNull(lowRank, "lowRank");
     Objects.requireNonNull(sparse, "sparse");
+  }
+
+  /**
+   * Half the budget each (spec section 6's equal split): F = B / 4 features rounded down to even (at least 2), and
+   * the sparse part built by {@code sparseForBudget} for B / 2 entries.
+   *
+   * @param sparseForBudget the sparse part's own budget rule, e.g. {@code b -> LocalConfig.forBudget(b)}
+   */
+  public static ScatterbrainConfig forBudget(int budget, IntFunction<SparseConfig> sparseForBudget) {
+    Checks.requirePositive(budget, "budget");
+    PerformerConfig lowRank = PerformerConfig.of(Math.max(2, Budgets.evenFloor(budget / 4)));
+    int half = Math.max(1, budget / 2);
+    SparseConfig sparse;
+    try {
+      sparse = sparseForBudget.apply(half);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("budget " + budget + " is too small for scatterbrain: its sparse half of "
+          + half + " entries: " + e.getMessage(), e);
+    }
+    ScatterbrainConfig c = new ScatterbrainConfig(lowRank, sparse);
+    int max = (int) Math.ceil(c.lowRank.entriesPerRow(1, 1) + half);
+    Budgets.requireFits(max <= budget, "scatterbrain", budget, "8 (2 antithetic features and 4 sparse entries)");
+    return c;
+  }
+
+  @Override
+  public AttentionEstimator create(boolean parallel) {
+    return new ScatterbrainAttention(this, parallel);
   }
 
   @Override

@@ -26,6 +26,19 @@ public record SmyrfConfig(int clusterSize, int hashRounds, boolean deduplicate)
     return new SmyrfConfig(clusterSize, hashRounds, false);
   }
 
+  /** Clusters of B / h queries: at most B entries per row with h rounds. */
+  public static SmyrfConfig forBudget(int budget, int hashRounds, boolean deduplicate) {
+    Checks.requirePositive(hashRounds, "hashRounds");
+    Budgets.requireFits(budget >= hashRounds, "smyrf", budget, hashRounds + " (clusters of 1 in each of " + hashRounds
+        + " hash rounds)");
+    return new SmyrfConfig(budget / hashRounds, hashRounds, deduplicate);
+  }
+
+  @Override
+  public boolean deduplicated() {
+    return deduplicate;
+  }
+
   /** Number of clusters C for n queries. */
   public int clusters(int n) {
     return (n + clusterSize - 1) / clusterSize;

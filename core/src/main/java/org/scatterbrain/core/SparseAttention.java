@@ -31,7 +31,7 @@ public final class SparseAttention implements AttentionEstimator {
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
     config.validateFor(in.queryCount(), in.keyCount());
-    boolean dedup = !(config instanceof SmyrfConfig s) || s.deduplicate();
+    boolean dedup = config.deduplicated();
     AllocationMeter meter = AllocationMeter.start(parallel);
     SparseSupport support = config.sampleSupport(in, Draws.split(rng).hashes(), dedup);
     Estimate e = estimate(in, support);
