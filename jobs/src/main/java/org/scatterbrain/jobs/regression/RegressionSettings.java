@@ -1,7 +1,7 @@
 package org.scatterbrain.jobs.regression;
 
-import static org.scatterbrain.jobs.sweep.SweepSpec.object;
-import static org.scatterbrain.jobs.sweep.SweepSpec.unknownKeys;
+import static org.scatterbrain.jobs.sweep.HoconReader.object;
+import static org.scatterbrain.jobs.sweep.HoconReader.unknownKeys;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;

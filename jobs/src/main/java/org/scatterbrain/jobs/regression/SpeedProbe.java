@@ -11,6 +11,7 @@ import org.scatterbrain.core.Estimate;
 import org.scatterbrain.core.Estimators;
 import org.scatterbrain.core.ExactConfig;
 import org.scatterbrain.core.MethodConfig;
+import org.scatterbrain.jobs.sweep.HeadStore;
 import org.scatterbrain.jobs.sweep.InputSource;
 
 /**
@@ -35,8 +36,8 @@ public final class SpeedProbe implements Serializable {
   /** The metric name of the speed ratios. */
   public static final String METRIC = "time_ratio";
 
-  /** A method to time. */
-  public record Variant(String variant, String params, MethodConfig config) implements Serializable {
+  /** A method to time: its variant name, budget (null: none; part of the measurement's cell), sizes and config. */
+  public record Variant(String variant, Integer budget, String params, MethodConfig config) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
@@ -87,7 +88,7 @@ public final class SpeedProbe implements Serializable {
 
   /** Runs the probe on the calling thread. */
   public Result run() {
-    AttentionInputs in = new InputSource.Gaussian(InputSource.Norm.UNIT_LOGIT, true).create(n, d, d, 1.0, seed);
+    AttentionInputs in = new InputSource.Gaussian(InputSource.Norm.UNIT_LOGIT, true).create(n, d, d, 1.0, seed, HeadStore.EMPTY);
     AttentionEstimator exact = Estimators.create(new ExactConfig(), false);
     int v = variants.size();
     AttentionEstimator[] est = new AttentionEstimator[v];
@@ -135,7 +136,8 @@ public final class SpeedProbe implements Serializable {
     List<Measurement> out = new ArrayList<>();
     for (int i = 0; i < v; i++) {
       Variant x = variants.get(i);
-      out.add(new Measurement(Category.SPEED, x.variant(), cell(), METRIC, error[i] == null ? median(ratio[i]) : null,
+      String cell = cell() + (x.budget() == null ? "" : " B=" + x.budget());
+      out.add(new Measurement(Category.SPEED, x.variant(), cell, METRIC, error[i] == null ? median(ratio[i]) : null,
           x.params(), error[i] == null ? "" : "probe failed: " + error[i]));
     }
     return new Result(Testbed.current(sparkVersion, ojalgoVersion), median(exactTimes), out);

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.scatterbrain.jobs.regression.Baseline;
@@ -33,7 +34,7 @@ import org.scatterbrain.jobs.regression.Variants;
 import org.scatterbrain.jobs.regression.Verdicts;
 import org.scatterbrain.jobs.sweep.Canonical;
 import org.scatterbrain.jobs.sweep.InputGroup;
-import org.scatterbrain.jobs.sweep.Keys;
+import org.scatterbrain.jobs.sweep.MethodRegistry;
 import org.scatterbrain.jobs.sweep.SweepConfigException;
 import org.scatterbrain.jobs.sweep.SweepPlan;
 import org.scatterbrain.jobs.sweep.SweepSpec;
@@ -124,12 +125,6 @@ public final class RegressionJob implements Callable<Integer> {
     // everything that can be checked without a testbed is checked before Spark starts (the baseline is chosen by
     // the testbed, which the speed probe reads on an executor)
     Config config = SweepJob.load(sweepFile, overrides);
-    for (String key : config.root().keySet()) {
-      if (!key.equals(Keys.ROOT) && !key.equals(RegressionSettings.ROOT)) {
-        throw new SweepConfigException(key, config.root().get(key).unwrapped(),
-            "only the top-level keys " + Keys.ROOT + " and " + RegressionSettings.ROOT);
-      }
-    }
     SweepSpec spec = SweepSpec.of(config, Path.of("").toAbsolutePath());
     RegressionSettings settings = RegressionSettings.of(config);
     SweepPlan plan = SweepPlan.expand(spec);
@@ -186,7 +181,7 @@ public final class RegressionJob implements Callable<Integer> {
       }
 
       SweepRunner runner = new SweepRunner(spark, err);
-      SweepRunner.Report r = runner.run(plan, output, runId, true, 0, 0, 10);
+      SweepRunner.Report r = runner.run(plan, output, runId, true, SweepRunner.Options.DEFAULT);
       Path runDir = r.sweepDir().resolve("run=" + runId);
       List<Measurement> current = new ArrayList<>(trialMeasurements(spark, runDir, trials));
       current.addAll(speed.ratios());
@@ -264,8 +259,10 @@ public final class RegressionJob implements Callable<Integer> {
     Map<String, SpeedProbe.Variant> variants = new LinkedHashMap<>();
     for (Trial t : trials) {
       if (!"exact".equals(t.method().method())) {
-        String v = Variants.variant(t.method());
-        variants.putIfAbsent(v, new SpeedProbe.Variant(v, Variants.params(t.method()), t.method().config()));
+        String v = t.method().variant(false);
+        Integer budget = t.method().budget();
+        variants.putIfAbsent(v + " | " + budget,
+            new SpeedProbe.Variant(v, budget, t.method().sizes(), t.method().config()));
       }
     }
     return new SpeedProbe(List.copyOf(variants.values()), s.speedN(), s.speedHeadDim(), s.warmupRounds(),
@@ -324,17 +321,18 @@ public final class RegressionJob implements Callable<Integer> {
   /** Accuracy and memory metrics of every trial of the run; a trial that failed or wrote no row gives null values. */
   static List<Measurement> trialMeasurements(SparkSession spark, Path runDir, List<Trial> trials) {
     Map<String, Row> rows = new HashMap<>();
-    if (SweepRunner.hasParquet(runDir)) {
-      for (Row row : spark.read().parquet(runDir.toString()).collectAsList()) {
+    Dataset<Row> all = Results.read(spark, runDir, MethodRegistry.BUILT_IN, System.err);
+    if (all != null) {
+      for (Row row : all.collectAsList()) {
         rows.put(row.getAs(ResultSchema.TRIAL_ID), row);
       }
     }
     List<Measurement> out = new ArrayList<>();
     for (Trial t : trials) {
       Row row = rows.get(t.trialId());
-      String variant = Variants.variant(t.method());
-      String cell = Variants.cell(t.input());
-      String params = Variants.params(t.method());
+      String variant = t.method().variant(false);
+      String cell = Variants.cell(t);
+      String params = t.method().sizes();
       boolean ok = row != null && TrialResult.OK.equals(row.getAs(ResultSchema.STATUS));
       String note = row == null ? "no result row for trial " + t.trialId()
           : ok ? "" : "trial failed: " + row.getAs(ResultSchema.ERROR);

@@ -14,19 +14,24 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.scatterbrain.jobs.sweep.MethodRegistry;
 
 /** The short table printed after a sweep: the best method per temperature by mean output error. */
 final class Summary {
   private Summary() {}
 
-  static void bestPerTemperature(SparkSession spark, Path sweepDir, PrintStream out) {
-    if (!SweepRunner.hasParquet(sweepDir)) {
+  static void bestPerTemperature(
+      SparkSession spark, Path sweepDir, MethodRegistry registry, PrintStream out, PrintStream log) {
+    Dataset<Row> all = Results.read(spark, sweepDir, registry, log);
+    if (all == null) {
       out.println("no results yet in " + sweepDir);
       return;
     }
-    // newest ok row per trial (a trial recomputed with --force counts once), as the summary job does
+    // newest ok row per trial (a trial recomputed with --force counts once), as the summary job does; references
+    // (oracles) are never "best"
     Dataset<Row> rows =
-        SummaryBuilder.labelled(spark.read().parquet(sweepDir.toString()))
+        SummaryBuilder.labelled(all, registry)
+            .filter(col(ResultSchema.REFERENCE).equalTo(false))
             .withColumn("label", col(SummaryBuilder.METHOD_LABEL))
             .groupBy(col(ResultSchema.TEMPERATURE), col("label"))
             .agg(avg(col(ResultSchema.OUTPUT_REL_FRO)).as("err"), count(col("label")).as("trials"))

@@ -4,8 +4,6 @@ import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.isnan;
@@ -35,6 +33,7 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.scatterbrain.jobs.sweep.MethodRegistry;
 
 /**
  * Summaries of a sweep's results, computed with Spark SQL and MLlib:
@@ -78,10 +77,10 @@ public final class SummaryBuilder {
   public static final List<String> FRONTIER_SCOPE = CELL.subList(0, CELL.size() - 1);
 
   /** Method label: method, or method-sparse kind for Scatterbrain ("scatterbrain-local"). */
-  public static final String METHOD_LABEL = "method_label";
+  public static final String METHOD_LABEL = ResultSchema.METHOD_LABEL;
 
-  /** Method label plus its size parameters: distinguishes variants of one method within a cell. */
-  public static final String VARIANT = "variant";
+  /** Method label plus its non-derived parameters: distinguishes variants of one method within a cell. */
+  public static final String VARIANT = ResultSchema.VARIANT;
 
   public static final String ENTROPY = "entropy_mean";
   public static final String ENTRIES_PER_ROW = "entries_per_row";
@@ -94,41 +93,25 @@ public final class SummaryBuilder {
     return names.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
   }
 
-  private static Column param(String name, String column) {
-    return when(col(column).isNotNull(), concat(lit(name + "="), col(column).cast("string")));
+  /**
+   * The ok rows of non-exact methods, each trial once (its newest row), with the {@link #METHOD_LABEL} and {@link
+   * #VARIANT} every result row carries ({@link Results#read} derives them for rows written before those columns).
+   */
+  public static Dataset<Row> labelled(Dataset<Row> results) {
+    return labelled(results, MethodRegistry.BUILT_IN);
   }
 
-  /** The ok rows of non-exact methods, with {@link #METHOD_LABEL} and {@link #VARIANT}. */
-  public static Dataset<Row> labelled(Dataset<Row> results) {
-    Column label =
-        when(col(ResultSchema.SPARSE_KIND).isNotNull(),
-                concat(col(ResultSchema.METHOD), lit("-"), col(ResultSchema.SPARSE_KIND)))
-            .otherwise(col(ResultSchema.METHOD));
-    Column variant =
-        concat_ws(
-            " ",
-            label,
-            param("F", ResultSchema.FEATURES),
-            when(col(ResultSchema.ANTITHETIC).equalTo(false), lit("plain")),
-            param("b", ResultSchema.CLUSTER_SIZE),
-            param("b", ResultSchema.BUCKET_SIZE),
-            param("B", ResultSchema.BUCKETS),
-            param("h", ResultSchema.HASH_ROUNDS),
-            param("W", ResultSchema.WINDOW),
-            param("L", ResultSchema.LANDMARKS),
-            when(col(ResultSchema.DEDUPLICATE).equalTo(true).and(col(ResultSchema.METHOD).equalTo("smyrf")),
-                lit("dedup")));
+  /** {@link #labelled(Dataset)} for the methods of {@code registry}. */
+  public static Dataset<Row> labelled(Dataset<Row> results, MethodRegistry registry) {
     // a trial recomputed with --force has several ok rows: its newest one counts, once
     WindowSpec newest =
         Window.partitionBy(col(ResultSchema.SWEEP_NAME), col(ResultSchema.TRIAL_ID))
             .orderBy(col(ResultSchema.END_TIME).desc(), col(ResultSchema.RUN_ID).desc());
-    return results
+    return Results.named(results, registry)
         .filter(col(ResultSchema.STATUS).equalTo("ok").and(col(ResultSchema.METHOD).notEqual("exact")))
         .withColumn("newest", row_number().over(newest))
         .filter(col("newest").equalTo(1))
-        .drop("newest")
-        .withColumn(METHOD_LABEL, label)
-        .withColumn(VARIANT, variant);
+        .drop("newest");
   }
 
   /** Student t quantile t_{0.975, k - 1}, null below two samples. */
@@ -161,6 +144,7 @@ public final class SummaryBuilder {
     aggs.add(first(col(METHOD_LABEL)).as(METHOD_LABEL));
     aggs.add(first(col(ResultSchema.METHOD)).as(ResultSchema.METHOD));
     aggs.add(first(col(ResultSchema.SPARSE_KIND)).as(ResultSchema.SPARSE_KIND));
+    aggs.add(first(col(ResultSchema.REFERENCE)).as(ResultSchema.REFERENCE));
     for (String m : METRICS) {
       aggs.add(percentile_approx(col(m), array(lit(0.1), lit(0.5), lit(0.9)), lit(10000)).as("q_" + m));
     }
@@ -193,9 +177,12 @@ public final class SummaryBuilder {
 
   private static final String ERR = ResultSchema.OUTPUT_REL_FRO + "_mean";
 
-  /** Marks rows no other row of the same frontier scope dominates in (entries per row, mean output error). */
+  /**
+   * Marks rows no other row of the same frontier scope dominates in (entries per row, mean output error). References
+   * (oracles) are never on the frontier and never dominate.
+   */
   static Dataset<Row> flagPareto(Dataset<Row> cells) {
-    Dataset<Row> withError = cells.filter(col(ERR).isNotNull());
+    Dataset<Row> withError = cells.filter(col(ERR).isNotNull().and(col(ResultSchema.REFERENCE).equalTo(false)));
     Dataset<Row> a = withError.alias("a");
     Dataset<Row> b = withError.alias("b");
     Column same = lit(true);
@@ -234,21 +221,24 @@ public final class SummaryBuilder {
     return joined;
   }
 
+  /** Within a cell: methods before references (oracles), then by mean output error. */
   private static WindowSpec byCell() {
-    return Window.partitionBy(cols(CELL)).orderBy(col(ERR).asc_nulls_last(), col(VARIANT));
+    return Window.partitionBy(cols(CELL))
+        .orderBy(col(ResultSchema.REFERENCE).asc(), col(ERR).asc_nulls_last(), col(VARIANT));
   }
 
   static Dataset<Row> flagWinners(Dataset<Row> cells) {
     return cells
         .withColumn("rank", row_number().over(byCell()))
-        .withColumn(BEST, col("rank").equalTo(1))
+        .withColumn(BEST, col("rank").equalTo(1).and(col(ResultSchema.REFERENCE).equalTo(false)))
         .drop("rank");
   }
 
   /** Per cell: the best variant by mean output error, the runner-up, margin and ratio. */
   public static Dataset<Row> winners(Dataset<Row> cells) {
     Dataset<Row> ranked =
-        cells.filter(col(ERR).isNotNull()).withColumn("rank", row_number().over(byCell()));
+        cells.filter(col(ERR).isNotNull().and(col(ResultSchema.REFERENCE).equalTo(false)))
+            .withColumn("rank", row_number().over(byCell()));
     Dataset<Row> best =
         ranked.filter(col("rank").equalTo(1))
             .select(

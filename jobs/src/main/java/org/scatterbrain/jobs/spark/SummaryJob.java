@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.scatterbrain.jobs.sweep.MethodRegistry;
 import org.apache.spark.sql.types.StructField;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,6 +40,7 @@ public final class SummaryJob implements Callable<Integer> {
 
   private SparkSession session;
   private PrintStream out = System.out;
+  private PrintStream err = System.err;
 
   /** A results folder that cannot be summarised; reported as one line. */
   static final class BadInput extends RuntimeException {
@@ -59,6 +61,7 @@ public final class SummaryJob implements Callable<Integer> {
     SummaryJob job = new SummaryJob();
     job.session = spark;
     job.out = out;
+    job.err = err;
     return JobSupport.execute(job, args, out, err, e -> e instanceof BadInput);
   }
 
@@ -84,15 +87,23 @@ public final class SummaryJob implements Callable<Integer> {
     boolean own = session == null;
     SparkSession spark = own ? JobSupport.session("scatterbrain summary " + results.getFileName(), master) : session;
     try {
-      Dataset<Row> rows = spark.read().parquet(in.toString());
       List<String> missing = new ArrayList<>();
-      for (StructField f : ResultSchema.SCHEMA.fields()) {
-        if (!List.of(rows.columns()).contains(f.name())) {
-          missing.add(f.name());
+      for (Path part : Results.partFiles(in, err)) {
+        List<String> columns = List.of(spark.read().parquet(part.toString()).columns());
+        for (String required : List.of(ResultSchema.TRIAL_ID, ResultSchema.METHOD, ResultSchema.STATUS,
+            ResultSchema.OUTPUT_REL_FRO)) {
+          if (!columns.contains(required)) {
+            missing.add(part + ": " + required);
+          }
         }
+        break;
       }
       if (!missing.isEmpty()) {
         throw new BadInput("results path " + in + " is not a sweep result: missing columns " + missing);
+      }
+      Dataset<Row> rows = Results.read(spark, in, MethodRegistry.BUILT_IN, err);
+      if (rows == null) {
+        throw new BadInput("results path " + in + " holds no readable sweep results");
       }
       if (SummaryBuilder.labelled(rows).isEmpty()) {
         throw new BadInput("results path " + in + " has no ok trial of an approximate method to summarise");

@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.scatterbrain.jobs.sweep.MethodRegistry;
+import org.scatterbrain.jobs.sweep.PlanReport;
 import org.scatterbrain.jobs.sweep.SweepConfigException;
 import org.scatterbrain.jobs.sweep.SweepPlan;
 import org.scatterbrain.jobs.sweep.SweepSpec;
@@ -45,10 +47,15 @@ public final class SweepJob implements Callable<Integer> {
   @Option(names = "--master", description = "Spark master when not started by spark-submit (default: local[*])")
   String master;
 
-  @Option(names = "--partitions", description = "partitions per wave (default: one per input group, largest first)")
+  @Option(names = "--partitions", description = "cut the work into exactly this many committed pieces, balanced by "
+      + "estimated cost (default: pieces of about --piece-seconds each)")
   int partitions;
 
-  @Option(names = "--wave-groups", description = "at most this many input groups per committed wave (default: 64 x slots)")
+  @Option(names = "--piece-seconds", description = "estimated seconds of work per committed piece (default: automatic, "
+      + "0.5-20 s; a killed sweep loses at most the pieces running)")
+  double pieceSeconds;
+
+  @Option(names = "--wave-groups", description = "at most this many input groups per committed piece (default: no limit)")
   int waveGroups;
 
   @Option(names = "--progress-seconds", description = "progress log interval (default: ${DEFAULT-VALUE})")
@@ -57,7 +64,15 @@ public final class SweepJob implements Callable<Integer> {
   @Option(names = "--run-id", description = "run id (default: UTC time plus a random suffix)")
   String runId;
 
+  @Option(names = "--plan", description = "validate and print the plan (trials, input groups, exact references, "
+      + "estimated work) without starting Spark")
+  boolean planOnly;
+
+  @Option(names = "--trials", description = "with --plan: also list every trial (id, seed, canonical config)")
+  boolean listTrials;
+
   private SparkSession session;
+  private MethodRegistry registry = MethodRegistry.BUILT_IN;
   private PrintStream out = System.out;
   private PrintStream err = System.err;
 
@@ -70,7 +85,13 @@ public final class SweepJob implements Callable<Integer> {
    * Runs with {@code args}; uses {@code spark} when non-null (tests), else creates a session. Returns the exit code.
    */
   public static int run(String[] args, SparkSession spark, PrintStream out, PrintStream err) {
+    return run(args, spark, out, err, MethodRegistry.BUILT_IN);
+  }
+
+  /** {@link #run(String[], SparkSession, PrintStream, PrintStream)} with the methods of {@code registry}. */
+  static int run(String[] args, SparkSession spark, PrintStream out, PrintStream err, MethodRegistry registry) {
     SweepJob job = new SweepJob();
+    job.registry = registry;
     job.session = spark;
     job.out = out;
     job.err = err;
@@ -99,8 +120,12 @@ public final class SweepJob implements Callable<Integer> {
   public Integer call() {
     Config config = load(sweepFile, overrides);
     // relative npy folders are relative to the working directory (where users run from the repo root)
-    SweepSpec spec = SweepSpec.of(config, Path.of("").toAbsolutePath());
+    SweepSpec spec = SweepSpec.parse(config, Path.of("").toAbsolutePath(), registry);
     SweepPlan plan = SweepPlan.expand(spec);
+    if (planOnly) {
+      PlanReport.print(plan, out, listTrials);
+      return 0;
+    }
     String id = runId != null ? runId : SweepRunner.newRunId();
     if (!id.matches("[A-Za-z0-9_-]+")) {
       throw new SweepConfigException("--run-id", id, "letters, digits, '-' and '_'");
@@ -113,10 +138,11 @@ public final class SweepJob implements Callable<Integer> {
     SparkSession spark = own ? JobSupport.session("scatterbrain sweep " + spec.name(), master) : session;
     try {
       SweepRunner runner = new SweepRunner(spark, err);
-      SweepRunner.Report r = runner.run(plan, output, id, force, partitions, waveGroups, progressSeconds);
+      SweepRunner.Report r = runner.run(plan, output, id, force,
+          new SweepRunner.Options(partitions, waveGroups, pieceSeconds, progressSeconds));
       printReport(r);
       try {
-        Summary.bestPerTemperature(spark, r.sweepDir(), out);
+        Summary.bestPerTemperature(spark, r.sweepDir(), spec.registry(), out, err);
       } catch (RuntimeException e) {
         err.println("warning: could not print the best-method table: " + e.getMessage());
       }
@@ -139,6 +165,10 @@ public final class SweepJob implements Callable<Integer> {
     out.printf(Locale.ROOT,
         "trials: %d planned, %d skipped (already ok), %d run, %d failed; %d input groups, %d exact references%n",
         r.plannedTrials(), r.skippedTrials(), r.trialsRun(), r.trialsFailed(), r.inputGroups(), r.exactReferences());
+    if (r.trialsRun() == 0) {
+      out.printf(Locale.ROOT, "time: %.1f s wall (nothing to run)%n", r.wallSeconds());
+      return;
+    }
     out.printf(Locale.ROOT,
         "time: %.1f s wall on %d slots; task work %.1f s (exact %.1f s, estimators %.1f s); outside trial work %.1f%%%n",
         r.wallSeconds(), r.slots(), r.taskSeconds(), r.exactSeconds(), r.estimatorSeconds(), 100 * r.overhead());
@@ -146,6 +176,6 @@ public final class SweepJob implements Callable<Integer> {
 
   /** Result rows of a sweep folder (for tests and tools). */
   static Dataset<Row> read(SparkSession spark, Path sweepDir) {
-    return spark.read().parquet(sweepDir.toString());
+    return Results.read(spark, sweepDir, MethodRegistry.BUILT_IN, System.err);
   }
 }

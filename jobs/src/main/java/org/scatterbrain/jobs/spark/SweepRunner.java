@@ -13,24 +13,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.scatterbrain.jobs.sweep.InputGroup;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.broadcast.Broadcast;
+import org.scatterbrain.jobs.sweep.HeadStore;
+import org.scatterbrain.jobs.sweep.Piece;
+import org.scatterbrain.jobs.sweep.MethodRegistry;
 import org.scatterbrain.jobs.sweep.RunContext;
 import org.scatterbrain.jobs.sweep.SweepPlan;
 import org.scatterbrain.jobs.sweep.TrialResult;
 
 /**
- * The driver side of a sweep: skips trials that already have an {@code ok} row, spreads the remaining input groups
- * over partitions balanced by estimated cost (by default one group per partition, largest first), runs them in waves (each wave is committed to its own folder, so a
- * killed sweep keeps every finished wave), logs progress, and reports what it did.
+ * The driver side of a sweep: claims the results folder ({@link OutputLock}), skips trials that already have an
+ * {@code ok} row, cuts the remaining input groups into pieces of bounded estimated work ({@link SweepPlan#pieces}),
+ * runs them as one Spark job whose tasks each write their piece's results file as soon as it is done (so a killed
+ * sweep keeps every finished piece, and a lost executor recomputes only its own pieces), logs progress, and reports
+ * what it did.
  *
- * <p>Layout: {@code <output>/<sweep>/run=<run id>/wave=<k>/part-*.parquet}. Reading {@code <output>/<sweep>} gives the
- * whole sweep as one dataset (with partition columns {@code run} and {@code wave}).
+ * <p>Layout: {@code <output>/<sweep>/run=<run id>/wave=0/part-<piece>-<hash>.parquet}. Reading {@code
+ * <output>/<sweep>} gives the whole sweep as one dataset (with partition columns {@code run} and {@code wave}; the
+ * wave is 0 since results are committed per piece, and numbered waves of older versions read alongside).
  */
 final class SweepRunner {
   private final SparkSession spark;
@@ -67,18 +73,33 @@ final class SweepRunner {
         + "-" + String.format(Locale.ROOT, "%04x", ThreadLocalRandom.current().nextInt(1 << 16));
   }
 
-  Report run(SweepPlan plan, Path output, String runId, boolean force, int partitions, int waveGroups,
-      double progressSeconds) {
+  /** How a run cuts its work into committed pieces ({@link SweepPlan#pieces}) and logs progress. */
+  record Options(int partitions, int maxGroups, double pieceSeconds, double progressSeconds) {
+    static final Options DEFAULT = new Options(0, 0, 0, 10);
+  }
+
+  Report run(SweepPlan plan, Path output, String runId, boolean force, Options options) {
     String name = plan.spec().name();
     Path sweepDir = output.resolve(name).toAbsolutePath().normalize();
+    try (OutputLock lock = OutputLock.claim(sweepDir)) {
+      return runLocked(plan, sweepDir, runId, force, options);
+    }
+  }
+
+  private Report runLocked(SweepPlan plan, Path sweepDir, String runId, boolean force, Options options) {
+    String name = plan.spec().name();
     int planned = plan.trialCount();
+    long start = System.nanoTime();
     Set<String> done = force ? Set.of() : finishedTrials(sweepDir);
     SweepPlan todo = plan.without(t -> done.contains(t.trialId()));
     int skipped = planned - todo.trialCount();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int slots = Math.max(1, jsc.defaultParallelism());
-    log.printf(Locale.ROOT, "sweep %s: %d trials in %d input groups planned; %d already done%s; %d to run on %d slots%n",
-        name, planned, plan.groups().size(), skipped, force ? " (ignored: --force)" : "", todo.trialCount(), slots);
+    List<Piece> pieces = todo.pieces(slots, options.partitions(), options.maxGroups(), options.pieceSeconds());
+    log.printf(Locale.ROOT, "sweep %s: %d trials in %d input groups planned; %d already done%s; %d to run on %d slots "
+            + "in %d committed pieces%n",
+        name, planned, plan.groups().size(), skipped, force ? " (ignored: --force)" : "", todo.trialCount(), slots,
+        pieces.size());
     GroupTask.Counters counters =
         new GroupTask.Counters(
             jsc.sc().longAccumulator("trials done"),
@@ -90,34 +111,29 @@ final class SweepRunner {
     RunContext context =
         new RunContext(name, runId, Provenance.projectVersion(), Provenance.gitCommit(), spark.version(),
             System.getProperty("java.version"), Provenance.ojalgoVersion(), "driver", "driver", "driver");
-    long start = System.nanoTime();
-    List<List<InputGroup>> waves = waves(todo.groups(), waveGroups > 0 ? waveGroups : 64 * slots);
-    Progress progress = new Progress(counters, todo.trialCount(), start, progressSeconds, name);
-    progress.start();
-    try {
-      for (int w = 0; w < waves.size(); w++) {
-        SweepPlan wavePlan = new SweepPlan(plan.spec(), waves.get(w));
-        // by default one input group per partition, largest first: Spark hands the next one to whichever slot frees
-        // up, which is list scheduling in longest-first order (idle time at most one group at the end of a wave)
-        int p = partitions > 0 ? partitions : wavePlan.groups().size();
-        List<List<InputGroup>> bins = new ArrayList<>();
-        for (List<InputGroup> b : wavePlan.balance(p)) {
-          bins.add(new ArrayList<>(b));
-        }
-        jsc.setJobDescription(String.format(Locale.ROOT, "sweep %s, wave %d/%d: %d trials in %d input groups",
-            name, w + 1, waves.size(), wavePlan.trialCount(), wavePlan.groups().size()));
-        JavaRDD<Row> rows = jsc.parallelize(bins, bins.size()).flatMap(new GroupTask(plan.spec(), context, counters));
-        Path waveDir = sweepDir.resolve("run=" + runId).resolve("wave=" + w);
-        // rows are tiny next to the work: shuffle them into one file per slot instead of one per input group, which
-        // would spend most of a short sweep opening Parquet writers
-        spark.createDataFrame(rows, ResultSchema.SCHEMA)
-            .repartition(Math.max(1, Math.min(slots, bins.size())))
-            .write()
-            .parquet(waveDir.toString());
+    Progress progress = new Progress(counters, todo.trialCount(), start, options.progressSeconds(), name);
+    Broadcast<HeadStore> heads = null;
+    if (!pieces.isEmpty()) {
+      // the real heads' arrays travel once per run (to each executor), not with every task
+      heads = jsc.broadcast(plan.spec().heads());
+      StructType schema = ResultSchema.schema(plan.spec().registry());
+      // one folder level below the run, as results of earlier versions have (run=<id>/wave=<k>), so one sweep folder
+      // reads as one dataset whatever versions wrote it
+      String runDir = sweepDir.resolve("run=" + runId).resolve("wave=0").toUri().toString();
+      GroupTask task = new GroupTask(plan.spec().trials(), heads, context, counters,
+          new ResultSchema.RowWriter(schema), runDir);
+      progress.start();
+      try {
+        jsc.setJobDescription(String.format(Locale.ROOT, "sweep %s: %d trials in %d input groups, %d pieces",
+            name, todo.trialCount(), todo.groups().size(), pieces.size()));
+        // one piece per partition, largest first: Spark hands the next one to whichever slot frees up (list
+        // scheduling); each piece's file is written by its task, so there is no shuffle and no job-level commit
+        jsc.parallelize(pieces, pieces.size()).foreach(task);
+      } finally {
+        progress.stop();
+        jsc.clearJobGroup();
+        heads.destroy();
       }
-    } finally {
-      progress.stop();
-      jsc.clearJobGroup();
     }
     double wall = (System.nanoTime() - start) / 1e9;
     return new Report(sweepDir, runId, planned, skipped, counters.trialsDone().value(),
@@ -125,38 +141,9 @@ final class SweepRunner {
         counters.taskSeconds().value(), counters.exactSeconds().value(), counters.estimatorSeconds().value(), slots);
   }
 
-  /**
-   * Consecutive slices of the groups, in plan order: as few waves as allow at most {@code size} groups each, with
-   * sizes as equal as possible (so no wave is a short tail that leaves slots idle).
-   */
-  static List<List<InputGroup>> waves(List<InputGroup> groups, int size) {
-    List<List<InputGroup>> out = new ArrayList<>();
-    int count = Math.max(1, (groups.size() + size - 1) / size);
-    for (int w = 0; w < count; w++) {
-      int from = (int) ((long) w * groups.size() / count);
-      int to = (int) ((long) (w + 1) * groups.size() / count);
-      if (to > from) {
-        out.add(groups.subList(from, to));
-      }
-    }
-    return out;
-  }
-
   /** Trial ids with an ok row anywhere in the sweep's folder (none when it does not exist yet). */
   Set<String> finishedTrials(Path sweepDir) {
-    if (!hasParquet(sweepDir)) {
-      return Set.of();
-    }
-    Dataset<Row> ok =
-        spark.read().parquet(sweepDir.toString())
-            .filter(functions.col(ResultSchema.STATUS).equalTo(TrialResult.OK))
-            .select(ResultSchema.TRIAL_ID)
-            .distinct();
-    Set<String> ids = new HashSet<>();
-    for (Row r : ok.collectAsList()) {
-      ids.add(r.getString(0));
-    }
-    return ids;
+    return Results.okTrialIds(sweepDir, log);
   }
 
   static boolean hasParquet(Path dir) {

@@ -1,6 +1,7 @@
 package org.scatterbrain.jobs.sweep;
 
 import java.io.Serializable;
+import org.scatterbrain.core.AttentionInputs;
 
 /**
  * One input cell: source, sequence length, dims, temperature and replicate. All trials of a cell share its inputs
@@ -21,8 +22,8 @@ public record InputKey(InputSource source, int n, int d, int dv, double temperat
     return Canonical.seed("sweep-seed=" + sweepSeed + ";" + canonical());
   }
 
-  /** Logit scale tau = temperature / sqrt(d). */
+  /** Logit scale tau = temperature / sqrt(d) (core's {@link AttentionInputs#temperatureScale}). */
   public double scale() {
-    return temperature / Math.sqrt(d);
+    return AttentionInputs.temperatureScale(temperature, d);
   }
 }

@@ -9,7 +9,8 @@ import org.scatterbrain.core.inputs.InputGenerators.GaussianSpec;
 
 /**
  * Where a trial's Q, K and V come from: a synthetic generator, or one real attention head read from .npy files on the
- * driver (its arrays travel with the task, so executors need no access to the files).
+ * driver. A source is small: a real head's arrays live in the {@link HeadStore} (broadcast once per run), so tasks
+ * carry only the head's id and executors need no access to the files.
  */
 public sealed interface InputSource extends Serializable
     permits InputSource.Gaussian, InputSource.Clustered, InputSource.Npy {
@@ -29,8 +30,11 @@ public sealed interface InputSource extends Serializable
     return Integer.MAX_VALUE;
   }
 
-  /** The inputs for n tokens, head dim d, value dim dv, inverse-temperature multiplier beta and a seed. */
-  AttentionInputs create(int n, int d, int dv, double beta, long seed);
+  /**
+   * The inputs for n tokens, head dim d, value dim dv, inverse-temperature multiplier beta and a seed; real heads
+   * take their arrays from {@code heads}.
+   */
+  AttentionInputs create(int n, int d, int dv, double beta, long seed, HeadStore heads);
 
   /** Row norm used by synthetic sources: a fixed value, or d^(1/4) ("unit-logit": tau |q|^2 = 1 at beta = 1). */
   record Norm(double value) implements Serializable {
@@ -67,10 +71,11 @@ public sealed interface InputSource extends Serializable
     }
 
     @Override
-    public AttentionInputs create(int n, int d, int dv, double beta, long seed) {
+    public AttentionInputs create(int n, int d, int dv, double beta, long seed, HeadStore heads) {
       AttentionInputs in =
           InputGenerators.gaussian(
-              GaussianSpec.fixedNorm(n, n, d, dv, norm.forDim(d)), beta / Math.sqrt(d), Draws.create(seed));
+              GaussianSpec.fixedNorm(n, n, d, dv, norm.forDim(d)), AttentionInputs.temperatureScale(beta, d),
+              Draws.create(seed));
       return selfAttention ? keysAreQueries(in) : in;
     }
   }
@@ -96,10 +101,10 @@ public sealed interface InputSource extends Serializable
     }
 
     @Override
-    public AttentionInputs create(int n, int d, int dv, double beta, long seed) {
+    public AttentionInputs create(int n, int d, int dv, double beta, long seed, HeadStore heads) {
       ClusteredSpec spec = new ClusteredSpec(n, n, d, dv, clusters, norm.forDim(d), spread);
       InputGenerators.ClusteredSample sample = InputGenerators.clusteredSample(spec, Draws.create(seed));
-      AttentionInputs in = sample.inputs().withScale(beta / Math.sqrt(d));
+      AttentionInputs in = sample.inputs().withTemperature(beta);
       if (contiguous) {
         in = byCluster(in, sample.queryClusters(), sample.keyClusters());
       }
@@ -144,12 +149,12 @@ public sealed interface InputSource extends Serializable
   }
 
   /**
-   * One real head: row-major Q (rows x d), K (rows x d), V (rows x dv). The first n rows of each are used, so one
-   * head serves several sequence lengths. Its identity is the file prefix plus a hash of the three arrays, so two
-   * heads of the same name from different folders are different inputs.
+   * One real head of {@code rows} tokens, head dim d and value dim dv; its arrays are in the {@link HeadStore} under
+   * {@link #id}. The first n rows are used, so one head serves several sequence lengths. Its identity is the file
+   * prefix plus a hash of the three arrays, so two heads of the same name from different folders are different
+   * inputs.
    */
-  record Npy(String head, String contentHash, int rows, int d, int dv, double[] q, double[] k, double[] v)
-      implements InputSource {
+  record Npy(String head, String contentHash, int rows, int d, int dv) implements InputSource {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -173,24 +178,15 @@ public sealed interface InputSource extends Serializable
     }
 
     @Override
-    public AttentionInputs create(int n, int dd, int ddv, double beta, long seed) {
+    public AttentionInputs create(int n, int dd, int ddv, double beta, long seed, HeadStore heads) {
       if (n > rows) {
         throw new IllegalArgumentException("head " + head + " has " + rows + " tokens, n = " + n + " requested");
       }
-      double[] qq = java.util.Arrays.copyOf(q, n * d);
-      double[] kk = java.util.Arrays.copyOf(k, n * d);
-      double[] vv = java.util.Arrays.copyOf(v, n * dv);
-      return AttentionInputs.ofRowMajor(n, n, d, dv, qq, kk, vv, beta / Math.sqrt(d));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Npy other && other.id().equals(id());
-    }
-
-    @Override
-    public int hashCode() {
-      return id().hashCode();
+      HeadStore.Arrays a = heads.get(id());
+      double[] qq = java.util.Arrays.copyOf(a.q(), n * d);
+      double[] kk = java.util.Arrays.copyOf(a.k(), n * d);
+      double[] vv = java.util.Arrays.copyOf(a.v(), n * dv);
+      return AttentionInputs.ofRowMajor(n, n, d, dv, qq, kk, vv, AttentionInputs.temperatureScale(beta, d));
     }
 
     @Override

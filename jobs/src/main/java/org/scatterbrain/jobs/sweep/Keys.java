@@ -37,18 +37,8 @@ public final class Keys {
   public static final Set<String> AXES_KEYS =
       Set.of(N, HEAD_DIM, VALUE_DIM, TEMPERATURE, SEEDS, BUDGET);
 
-  // methods
+  // methods (their parameters' keys are declared with the parameters: Params and each method's codec)
   public static final String METHOD = "method";
-  public static final String FEATURES = "features";
-  public static final String ANTITHETIC = "antithetic";
-  public static final String CLUSTER_SIZE = "cluster-size";
-  public static final String HASH_ROUNDS = "hash-rounds";
-  public static final String DEDUPLICATE = "deduplicate";
-  public static final String BUCKET_SIZE = "bucket-size";
-  public static final String BUCKETS = "buckets";
-  public static final String WINDOW = "window";
-  public static final String LANDMARKS = "landmarks";
-  public static final String SPARSE = "sparse";
 
   // metrics
   public static final String ATTENTION = "attention";

@@ -5,7 +5,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -13,10 +12,34 @@ import java.util.function.Predicate;
  * the same groups, trials, ids and seeds in the same order.
  */
 public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
-  /** Expands {@code spec}; throws {@link SweepConfigException} for a method that cannot run at some n. */
+  /**
+   * Expands {@code spec}; throws {@link SweepConfigException} for a method that cannot run at some n, and for two
+   * method entries that give the same trial (naming both).
+   */
   public static SweepPlan expand(SweepSpec spec) {
     Map<InputKey, List<Trial>> cells = new LinkedHashMap<>();
     List<Integer> budgets = spec.budgets().isEmpty() ? java.util.Collections.singletonList(null) : spec.budgets();
+    List<Param> order = spec.registry().params();
+    // every method entry resolved once per budget (the same for every cell), then checked at every n
+    List<List<TrialMethod>> resolved = new ArrayList<>();
+    Map<String, MethodSpec> producer = new java.util.HashMap<>();
+    for (MethodSpec m : spec.methods()) {
+      List<TrialMethod> mine = new ArrayList<>();
+      for (Integer budget : m.codec().budgeted() ? budgets : java.util.Collections.<Integer>singletonList(null)) {
+        for (TrialMethod tm : m.expand(budget, order)) {
+          MethodSpec other = producer.putIfAbsent(tm.canonical(), m);
+          if (other != null) {
+            throw new SweepConfigException(m.path() + " repeats " + other.path() + ": both give " + tm.canonical()
+                + "; allowed: each method configuration once");
+          }
+          for (int n : spec.lengths()) {
+            validate(m, tm, n);
+          }
+          mine.add(tm);
+        }
+      }
+      resolved.add(mine);
+    }
     for (InputSource source : spec.inputs()) {
       for (int n : spec.lengths()) {
         List<int[]> dims = new ArrayList<>();
@@ -38,16 +61,9 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
             for (int seedIndex : spec.seeds()) {
               InputKey key = new InputKey(source, n, dd[0], dd[1], temperature, seedIndex);
               List<Trial> trials = cells.computeIfAbsent(key, x -> new ArrayList<>());
-              Set<String> seen = new java.util.HashSet<>();
-              for (MethodSpec m : spec.methods()) {
-                for (Integer budget : budgets) {
-                  for (TrialMethod tm : m.expand("exact".equals(m.method()) ? null : budget)) {
-                    validate(m, tm, n);
-                    Trial t = Trial.of(spec.seed(), key, tm);
-                    if (seen.add(t.trialId())) {
-                      trials.add(t);
-                    }
-                  }
+              for (List<TrialMethod> mine : resolved) {
+                for (TrialMethod tm : mine) {
+                  trials.add(Trial.of(spec.seed(), key, tm));
                 }
               }
             }
@@ -69,8 +85,7 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
       tm.config().validateFor(n, n);
     } catch (IllegalArgumentException e) {
       throw new SweepConfigException(
-          Keys.ROOT + "." + Keys.METHODS + "[" + m.index() + "] (" + tm.canonical() + ") at n = " + n + ": "
-              + e.getMessage());
+          m.path() + " (" + tm.canonical() + ") at n = " + n + ": " + e.getMessage());
     }
   }
 
@@ -85,7 +100,7 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
     for (Trial t : trials) {
       double entries = t.method().config().entriesPerRow(key.n(), key.n());
       total += 2.0 * n * entries * (key.d() + key.dv());
-      if (spec.attentionMetricsFor(key.n())) {
+      if (spec.trials().attentionMetricsFor(key.n())) {
         total += exact;
       }
     }
@@ -108,6 +123,57 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
     }
     return new SweepPlan(spec, List.copyOf(out));
   }
+
+  /**
+   * The pieces a run commits (one task and one results file each), largest first, so that Spark's scheduler hands
+   * the next piece to whichever slot frees up (list scheduling). With {@code partitions > 0}: that many pieces,
+   * balanced by estimated cost ({@link #balance}). Otherwise groups (largest first) are packed into pieces of about
+   * {@code pieceSeconds} of estimated work (0: automatic, an eighth of each slot's share of the sweep, between 0.5 and
+   * 20 seconds: small enough that the last pieces leave little idle time and a kill loses little, large enough that
+   * per-piece costs stay small), at most {@code maxGroups} groups each (0: no limit). A group is never split.
+   */
+  public List<Piece> pieces(int slots, int partitions, int maxGroups, double pieceSeconds) {
+    List<List<InputGroup>> bins = new ArrayList<>();
+    if (partitions > 0) {
+      for (List<InputGroup> b : balance(partitions)) {
+        if (!b.isEmpty()) {
+          bins.add(b);
+        }
+      }
+      bins.sort(Comparator.comparingDouble((List<InputGroup> b) -> -b.stream().mapToDouble(InputGroup::cost).sum()));
+    } else {
+      double total = groups.stream().mapToDouble(InputGroup::cost).sum() / FLOPS_PER_SECOND;
+      double target = pieceSeconds > 0 ? pieceSeconds : Math.max(0.5, Math.min(20, total / (8.0 * Math.max(1, slots))));
+      List<InputGroup> sorted = new ArrayList<>(groups);
+      sorted.sort(Comparator.comparingDouble(InputGroup::cost).reversed());
+      List<InputGroup> current = new ArrayList<>();
+      double seconds = 0;
+      for (InputGroup g : sorted) {
+        double s = g.cost() / FLOPS_PER_SECOND;
+        if (!current.isEmpty() && (seconds + s > target || (maxGroups > 0 && current.size() >= maxGroups))) {
+          bins.add(current);
+          current = new ArrayList<>();
+          seconds = 0;
+        }
+        current.add(g);
+        seconds += s;
+      }
+      if (!current.isEmpty()) {
+        bins.add(current);
+      }
+    }
+    List<Piece> out = new ArrayList<>();
+    for (List<InputGroup> b : bins) {
+      out.add(new Piece(out.size(), b));
+    }
+    return out;
+  }
+
+  /**
+   * Rough throughput of one core on this work, to turn estimated flops into seconds for sizing pieces and for {@code
+   * --plan}: exact attention runs at 28-35 GFLOP/s per core on AVX-512, the sparse gathers and the metrics slower.
+   */
+  public static final double FLOPS_PER_SECOND = 10e9;
 
   /**
    * Groups assigned to {@code partitions} bins by longest-processing-time-first: groups sorted by cost, each to the

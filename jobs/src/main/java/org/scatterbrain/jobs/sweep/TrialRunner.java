@@ -7,10 +7,8 @@ import java.util.List;
 import org.scatterbrain.core.AttentionInputs;
 import org.scatterbrain.core.Draws;
 import org.scatterbrain.core.Estimate;
-import org.scatterbrain.core.Estimators;
 import org.scatterbrain.core.ExactAttention;
 import org.scatterbrain.core.ExactReference;
-import org.scatterbrain.core.metrics.AttentionErrors;
 import org.scatterbrain.core.metrics.ErrorMetrics;
 import org.scatterbrain.core.metrics.ErrorReport;
 
@@ -23,13 +21,20 @@ import org.scatterbrain.core.metrics.ErrorReport;
 public final class TrialRunner {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
-  private final SweepSpec spec;
+  private final TrialSettings settings;
+  private final HeadStore heads;
   private final RunContext context;
 
-  /** A runner for {@code spec}'s trials, stamping rows with {@code context}. */
-  public TrialRunner(SweepSpec spec, RunContext context) {
-    this.spec = spec;
+  /** A runner of trials with {@code settings}, real heads from {@code heads}, stamping rows with {@code context}. */
+  public TrialRunner(TrialSettings settings, HeadStore heads, RunContext context) {
+    this.settings = settings;
+    this.heads = heads;
     this.context = context;
+  }
+
+  /** A runner of {@code spec}'s trials on the driver. */
+  public TrialRunner(SweepSpec spec, RunContext context) {
+    this(spec.trials(), spec.heads(), context);
   }
 
   /** Counts of what a group run did, for progress and overhead accounting. */
@@ -43,77 +48,58 @@ public final class TrialRunner {
     AttentionInputs inputs;
     ExactReference reference;
     try {
-      inputs = key.source().create(key.n(), key.d(), key.dv(), key.temperature(), group.inputSeed());
+      inputs = key.source().create(key.n(), key.d(), key.dv(), key.temperature(), group.inputSeed(), heads);
       reference = ExactAttention.reference(inputs, false);
     } catch (Throwable e) {
       rethrowIfFatal(e);
       double exactSeconds = (System.nanoTime() - t0) / 1e9;
       long now = System.currentTimeMillis();
+      TrialResult.Cell cell = new TrialResult.Cell(null, exactSeconds);
       for (Trial t : group.trials()) {
-        out.add(failed(t, group.inputSeed(), "input or exact reference failed: " + describe(e), 0, 0, exactSeconds, now, now));
+        out.add(new TrialResult(t, group.inputSeed(),
+            new TrialResult.Failed("input or exact reference failed: " + describe(e)),
+            new TrialResult.Timing(0, 0, now, now), cell, context));
       }
       return new GroupRun(out, exactSeconds, 0);
     }
-    double exactSeconds = (System.nanoTime() - t0) / 1e9;
-    double entropy = reference.meanEntropy();
+    TrialResult.Cell cell = new TrialResult.Cell(reference.meanEntropy(), (System.nanoTime() - t0) / 1e9);
     double estimatorSeconds = 0;
     for (Trial t : group.trials()) {
-      TrialResult r = runTrial(t, group.inputSeed(), inputs, reference, entropy, exactSeconds);
-      estimatorSeconds += r.wallTimeSeconds();
+      TrialResult r = runTrial(t, group.inputSeed(), inputs, reference, cell);
+      estimatorSeconds += r.timing().wallSeconds();
       out.add(r);
     }
-    return new GroupRun(out, exactSeconds, estimatorSeconds);
+    return new GroupRun(out, cell.exactWallSeconds(), estimatorSeconds);
   }
 
   private TrialResult runTrial(
-      Trial t, long inputSeed, AttentionInputs inputs, ExactReference reference, double entropy, double exactSeconds) {
+      Trial t, long inputSeed, AttentionInputs inputs, ExactReference reference, TrialResult.Cell cell) {
     long start = System.currentTimeMillis();
     long wall0 = System.nanoTime();
     long cpu0 = THREADS.getCurrentThreadCpuTime();
+    TrialResult.Outcome outcome;
+    double wall;
+    double cpu;
     try {
-      if (!spec.failTrialsMatching().isEmpty() && t.canonical(spec.seed()).contains(spec.failTrialsMatching())) {
-        throw new IllegalStateException(
-            "failure injected by sweep.debug.fail-trials-matching = '" + spec.failTrialsMatching() + "'");
+      String fail = settings.failTrialsMatching();
+      if (!fail.isEmpty() && t.canonical(settings.sweepSeed()).contains(fail)) {
+        throw new IllegalStateException("failure injected by sweep.debug.fail-trials-matching = '" + fail + "'");
       }
-      Estimate e = Estimators.create(t.method().config()).estimate(inputs, Draws.create(t.seed()));
-      double wall = (System.nanoTime() - wall0) / 1e9;
-      double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
+      Estimate e = t.method().config().create(false).estimate(inputs, Draws.create(t.seed()));
+      wall = (System.nanoTime() - wall0) / 1e9;
+      cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
       requireFinite(e.outputRowMajor(), inputs.valueDim());
-      ErrorReport err = ErrorMetrics.compare(reference, e, spec.attentionMetricsFor(inputs.queryCount()), false);
-      AttentionErrors a = err.attention();
-      long end = System.currentTimeMillis();
-      return new TrialResult(
-          t,
-          inputSeed,
-          TrialResult.OK,
-          null,
-          wall,
-          cpu,
-          e.memory().allocatedBytes() >= 0 ? e.memory().allocatedBytes() : null,
-          e.emptyRows(),
-          err.outputRelativeFrobenius(),
-          err.outputMaxAbs(),
-          a == null ? null : a.relativeFrobenius(),
-          a == null ? null : a.maxAbs(),
-          a == null ? null : a.klMean(),
-          a == null ? null : a.klMax(),
-          a == null ? null : a.tvMean(),
-          a == null ? null : a.tvMax(),
-          a == null || !a.hasSupportMass() ? null : a.supportMass(),
-          entropy,
-          exactSeconds,
-          e.memory().entriesPerRow(),
-          e.memory().entries(),
-          e.memory().storedBytes(),
-          start,
-          end,
-          context);
+      ErrorReport err =
+          ErrorMetrics.compare(reference, e, settings.attentionMetricsFor(inputs.queryCount()), false);
+      outcome = new TrialResult.Ok(err, e.memory(), e.emptyRows());
     } catch (Throwable e) {
       rethrowIfFatal(e);
-      double wall = (System.nanoTime() - wall0) / 1e9;
-      double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
-      return failed(t, inputSeed, describe(e), wall, cpu, exactSeconds, start, System.currentTimeMillis());
+      wall = (System.nanoTime() - wall0) / 1e9;
+      cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
+      outcome = new TrialResult.Failed(describe(e));
     }
+    return new TrialResult(t, inputSeed, outcome,
+        new TrialResult.Timing(wall, cpu, start, System.currentTimeMillis()), cell, context);
   }
 
   /**
@@ -141,12 +127,5 @@ public final class TrialRunner {
   private static String describe(Throwable e) {
     String m = e.getMessage();
     return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-  }
-
-  private TrialResult failed(
-      Trial t, long inputSeed, String error, double wall, double cpu, double exactSeconds, long start, long end) {
-    return new TrialResult(
-        t, inputSeed, TrialResult.FAILED, error, wall, cpu, null, null, null, null, null, null, null, null, null, null, null,
-        null, exactSeconds, null, null, null, start, end, context);
   }
 }

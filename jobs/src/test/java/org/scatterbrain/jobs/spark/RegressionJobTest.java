@@ -160,7 +160,7 @@ class RegressionJobTest {
   void aBaselineTenPercentBetterOnOneMetricFailsAndNamesThatMetricAndCellFirst() throws IOException {
     String cell = "clustered(clusters=4,spread=0.5,norm=unit-logit,contiguous) n=64 d=16 beta=4 seed=0";
     Path dir = editedBaseline(g -> {
-      if (g.get("category").asText().equals("accuracy") && g.get("variant").asText().equals("scatterbrain+local")
+      if (g.get("category").asText().equals("accuracy") && g.get("variant").asText().equals("scatterbrain-local")
           && g.get("cell").asText().equals(cell)) {
         ObjectNode v = (ObjectNode) g.get("values");
         v.put("kl_mean", v.get("kl_mean").asDouble() * 0.9);
@@ -172,15 +172,15 @@ class RegressionJobTest {
     assertEquals(1, r.get("counts").get("regressed").asInt());
     JsonNode first = r.get("metrics").get(0);
     assertEquals("regressed", first.get("verdict").asText());
-    assertEquals("scatterbrain+local", first.get("variant").asText());
+    assertEquals("scatterbrain-local", first.get("variant").asText());
     assertEquals(cell, first.get("cell").asText());
     assertEquals("kl_mean", first.get("metric").asText());
     assertEquals(1 / 0.9 - 1, first.get("relative_change").asDouble(), 1e-12);
     String md = Files.readString(lastReport.resolve("report.md"));
     String firstRow = md.lines().filter(l -> l.startsWith("| 1 |")).findFirst().orElseThrow();
-    assertTrue(firstRow.contains("**regressed**") && firstRow.contains("scatterbrain+local") && firstRow.contains(cell)
+    assertTrue(firstRow.contains("**regressed**") && firstRow.contains("scatterbrain-local") && firstRow.contains(cell)
         && firstRow.contains("kl_mean"), firstRow);
-    assertTrue(lastOut.contains("REGRESSED: accuracy scatterbrain+local | " + cell + " | kl_mean"), lastOut);
+    assertTrue(lastOut.contains("REGRESSED: accuracy scatterbrain-local | " + cell + " | kl_mean"), lastOut);
   }
 
   @Test

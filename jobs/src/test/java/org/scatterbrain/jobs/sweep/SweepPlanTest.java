@@ -97,7 +97,7 @@ class SweepPlanTest {
     List<Trial> trials = plan.groups().get(0).trials();
     assertEquals(2, trials.size());
     assertNotEquals(trials.get(0).trialId(), trials.get(1).trialId());
-    assertEquals(Boolean.FALSE, trials.get(1).method().antithetic());
+    assertEquals(Boolean.FALSE, trials.get(1).method().value(Params.ANTITHETIC));
     // the default (antithetic) keeps the canonical text, and so the trial id, it had before the column existed
     assertTrue(!trials.get(0).method().canonical().contains("antithetic"), trials.get(0).method().canonical());
   }

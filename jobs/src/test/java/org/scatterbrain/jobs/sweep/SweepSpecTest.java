@@ -20,15 +20,20 @@ class SweepSpecTest {
       }
       """;
 
+  /** Parses {@code hocon} and expands it once, as the job does (the plan step checks each method at each n). */
   static SweepSpec parse(String hocon) {
-    return SweepSpec.of(ConfigFactory.parseString(hocon).resolve(), Path.of("").toAbsolutePath());
+    SweepSpec spec = SweepSpec.of(ConfigFactory.parseString(hocon).resolve(), Path.of("").toAbsolutePath());
+    SweepPlan.expand(spec);
+    return spec;
   }
 
-  /** The base config with {@code override} (HOCON, later keys win) merged on top. */
+  /** The base config with {@code override} (HOCON, later keys win) merged on top, parsed and expanded. */
   static SweepSpec parseWith(String override) {
-    return SweepSpec.of(
+    SweepSpec spec = SweepSpec.of(
         ConfigFactory.parseString(override).withFallback(ConfigFactory.parseString(BASE)).resolve(),
         Path.of("").toAbsolutePath());
+    SweepPlan.expand(spec);
+    return spec;
   }
 
   static void assertRejected(String override, String... fragments) {
@@ -217,11 +222,11 @@ class SweepSpecTest {
       double entries = t.method().config().entriesPerRow(256, 256);
       assertTrue(entries <= 64 && entries >= 48, t.method().canonical() + " uses " + entries + " entries per row");
     }
-    assertEquals(32, trials.get(0).method().features());
-    assertEquals(64, trials.get(1).method().window());
-    assertEquals(32, trials.get(2).method().clusterSize());
-    assertEquals(32, trials.get(3).method().landmarks());
-    assertEquals(16, trials.get(4).method().features());
-    assertEquals(32, trials.get(4).method().window());
+    assertEquals(32, trials.get(0).method().value(Params.FEATURES));
+    assertEquals(64, trials.get(1).method().value(Params.WINDOW));
+    assertEquals(32, trials.get(2).method().value(Params.CLUSTER_SIZE));
+    assertEquals(32, trials.get(3).method().value(Params.LANDMARKS));
+    assertEquals(16, trials.get(4).method().value(Params.FEATURES));
+    assertEquals(32, trials.get(4).method().value(Params.WINDOW));
   }
 }

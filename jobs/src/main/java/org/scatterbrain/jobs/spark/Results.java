@@ -1,0 +1,207 @@
+package org.scatterbrain.jobs.spark;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.api.ReadSupport;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.scatterbrain.jobs.sweep.MethodCodec;
+import org.scatterbrain.jobs.sweep.MethodRegistry;
+import org.scatterbrain.jobs.sweep.Param;
+import org.scatterbrain.jobs.sweep.TrialMethod;
+import org.scatterbrain.jobs.sweep.TrialResult;
+import org.apache.parquet.schema.MessageType;
+
+/**
+ * Reads a sweep's results folder as one dataset in the current schema, whatever version wrote each file: the union of
+ * the files' schemas (columns added since are null in older files; {@link #named} derives the method label and
+ * variant of older rows from their parameter columns by the same {@link TrialMethod} naming), and part files that
+ * cannot be read (empty, truncated, not Parquet) skipped with a warning naming each, so a damaged file never breaks a
+ * resume or a summary (its trials have no ok row, so the next run computes them again).
+ */
+final class Results {
+  private Results() {}
+
+  /** The readable part files below {@code dir} (none when it does not exist), warning on {@code log} about others. */
+  static List<Path> partFiles(Path dir, PrintStream log) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Path> all;
+    try (Stream<Path> files = Files.walk(dir)) {
+      all = files.filter(f -> f.getFileName().toString().endsWith(".parquet") && Files.isRegularFile(f))
+          .filter(f -> !hidden(dir.relativize(f)))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the results folder " + dir, e);
+    }
+    List<Path> good = new ArrayList<>();
+    Configuration conf = new Configuration();
+    for (Path f : all) {
+      String problem = unreadable(f, conf);
+      if (problem == null) {
+        good.add(f);
+      } else {
+        log.println("warning: skipping unreadable results file " + f + " (" + problem + "); its trials count as not "
+            + "done and are computed again");
+      }
+    }
+    return good;
+  }
+
+  /** Spark's rule: files and folders whose name starts with '_' or '.' are not data (e.g. _temporary). */
+  private static boolean hidden(Path relative) {
+    for (Path part : relative) {
+      String s = part.toString();
+      if (s.startsWith("_") || s.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String unreadable(Path f, Configuration conf) {
+    try {
+      if (Files.size(f) == 0) {
+        return "empty file";
+      }
+      try (ParquetFileReader r =
+          ParquetFileReader.open(HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(f.toUri()), conf))) {
+        r.getFooter();
+        return null;
+      }
+    } catch (IOException | RuntimeException e) {
+      String m = e.getMessage();
+      return e.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(""));
+    }
+  }
+
+  /**
+   * Trial ids with an ok row in the readable part files below {@code dir}, read with Parquet's own reader (only the
+   * trial id and status columns; no Spark job, so a resumed sweep does not pay for query planning). Unreadable files
+   * are skipped with a warning, as in {@link #read}.
+   */
+  static Set<String> okTrialIds(Path dir, PrintStream log) {
+    Set<String> ids = new HashSet<>();
+    Configuration conf = new Configuration();
+    for (Path f : partFiles(dir, log)) {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f.toUri());
+      try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(p, conf))) {
+        MessageType file = r.getFooter().getFileMetaData().getSchema();
+        if (!file.containsField(ResultSchema.TRIAL_ID) || !file.containsField(ResultSchema.STATUS)) {
+          log.println("warning: skipping results file " + f + " without trial_id and status columns");
+          continue;
+        }
+        MessageType projection = new MessageType(file.getName(), file.getType(ResultSchema.TRIAL_ID),
+            file.getType(ResultSchema.STATUS));
+        Configuration c = new Configuration(conf);
+        c.set(ReadSupport.PARQUET_READ_SCHEMA, projection.toString());
+        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), p).withConf(c).build()) {
+          Group g;
+          while ((g = reader.read()) != null) {
+            if (g.getFieldRepetitionCount(ResultSchema.STATUS) > 0
+                && TrialResult.OK.equals(g.getString(ResultSchema.STATUS, 0))
+                && g.getFieldRepetitionCount(ResultSchema.TRIAL_ID) > 0) {
+              ids.add(g.getString(ResultSchema.TRIAL_ID, 0));
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        log.println("warning: skipping unreadable results file " + f + " (" + ResultFiles.rootMessage(e) + "); its "
+            + "trials count as not done and are computed again");
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * The results below {@code dir} in {@code registry}'s schema (plus the partition columns run and wave), or null
+   * when there are none.
+   */
+  static Dataset<Row> read(SparkSession spark, Path dir, MethodRegistry registry, PrintStream log) {
+    List<Path> files = partFiles(dir, log);
+    if (files.isEmpty()) {
+      return null;
+    }
+    String[] paths = files.stream().map(Path::toString).toArray(String[]::new);
+    Dataset<Row> rows = spark.read()
+        .option("mergeSchema", "true")
+        .option("basePath", dir.toString())
+        .parquet(paths);
+    StructType schema = ResultSchema.schema(registry);
+    List<String> present = Arrays.asList(rows.columns());
+    for (StructField f : schema.fields()) {
+      if (!present.contains(f.name())) {
+        rows = rows.withColumn(f.name(), lit(null).cast(f.dataType()));
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * {@code rows} with the method label, variant and reference flag of rows written before those columns existed
+   * (null there) derived from their parameter columns, by the same {@link TrialMethod} naming as new rows. {@code
+   * rows} must hold every parameter column of {@code registry} ({@link #read} adds missing ones).
+   */
+  static Dataset<Row> named(Dataset<Row> rows, MethodRegistry registry) {
+    List<Column> params = new ArrayList<>();
+    for (Param p : registry.params()) {
+      params.add(col(p.column()));
+    }
+    Column values = struct(params.toArray(Column[]::new));
+    UserDefinedFunction label = functions.udf(
+        (UDF2<String, Row, String>) (method, v) -> method(registry, method, v).label(), DataTypes.StringType);
+    UserDefinedFunction variant = functions.udf(
+        (UDF2<String, Row, String>) (method, v) -> method(registry, method, v).variant(), DataTypes.StringType);
+    UserDefinedFunction reference = functions.udf(
+        (UDF2<String, Row, Boolean>) (method, v) -> method(registry, method, v).reference(), DataTypes.BooleanType);
+    Column m = col(ResultSchema.METHOD);
+    return rows
+        .withColumn(ResultSchema.METHOD_LABEL, coalesce(col(ResultSchema.METHOD_LABEL), label.apply(m, values)))
+        .withColumn(ResultSchema.VARIANT, coalesce(col(ResultSchema.VARIANT), variant.apply(m, values)))
+        .withColumn(ResultSchema.REFERENCE, coalesce(col(ResultSchema.REFERENCE), reference.apply(m, values)));
+  }
+
+  /** A trial method rebuilt from a row's method name and parameter columns (no config: names only). */
+  private static TrialMethod method(MethodRegistry registry, String method, Row values) {
+    MethodCodec codec = registry.codec(method);
+    List<TrialMethod.Value> out = new ArrayList<>();
+    List<Param> params = registry.params();
+    for (int i = 0; i < params.size(); i++) {
+      Object v = values.isNullAt(i) ? null : values.get(i);
+      if (v != null) {
+        out.add(new TrialMethod.Value(params.get(i), v, codec != null && codec.params().contains(params.get(i))));
+      }
+    }
+    return new TrialMethod(method, codec != null && codec.reference(), null, out);
+  }
+}

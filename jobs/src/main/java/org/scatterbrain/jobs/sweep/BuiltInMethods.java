@@ -1,0 +1,210 @@
+package org.scatterbrain.jobs.sweep;
+
+import static org.scatterbrain.jobs.sweep.Params.ANTITHETIC;
+import static org.scatterbrain.jobs.sweep.Params.BUCKETS;
+import static org.scatterbrain.jobs.sweep.Params.BUCKET_SIZE;
+import static org.scatterbrain.jobs.sweep.Params.CLUSTER_SIZE;
+import static org.scatterbrain.jobs.sweep.Params.DEDUPLICATE;
+import static org.scatterbrain.jobs.sweep.Params.FEATURES;
+import static org.scatterbrain.jobs.sweep.Params.HASH_ROUNDS;
+import static org.scatterbrain.jobs.sweep.Params.LANDMARKS;
+import static org.scatterbrain.jobs.sweep.Params.SPARSE;
+import static org.scatterbrain.jobs.sweep.Params.WINDOW;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.scatterbrain.core.ExactConfig;
+import org.scatterbrain.core.LocalConfig;
+import org.scatterbrain.core.NystromConfig;
+import org.scatterbrain.core.PerformerConfig;
+import org.scatterbrain.core.ReformerConfig;
+import org.scatterbrain.core.ScatterbrainConfig;
+import org.scatterbrain.core.SmyrfConfig;
+import org.scatterbrain.core.SparseConfig;
+import org.scatterbrain.core.features.ProjectionScaling;
+
+/**
+ * The methods every sweep knows, one constant each: name, parameters, defaults and how a combination (or a budget)
+ * becomes a core configuration. Budgets use each config's own {@code forBudget} rule (the inverse of its {@code
+ * entriesPerRow}). Defaults: 2 hash rounds, antithetic features, no deduplication for plain SMYRF, Reformer's default
+ * bucket count (buckets = 0).
+ */
+public enum BuiltInMethods implements MethodCodec {
+  /** Exact attention: the reference every other method is measured against; not budgeted. */
+  EXACT("exact", List.of()) {
+    @Override
+    public boolean budgeted() {
+      return false;
+    }
+
+    @Override
+    public Resolved resolve(Combination c) {
+      return new Resolved(new ExactConfig(), Map.of());
+    }
+  },
+
+  /** FAVOR+ positive random features: F = B / 2 (even when antithetic). */
+  PERFORMER("performer", List.of(FEATURES, ANTITHETIC)) {
+    @Override
+    public Resolved resolve(Combination c) {
+      boolean anti = c.get(ANTITHETIC, true);
+      PerformerConfig p = c.budget() == null
+          ? new PerformerConfig(c.require(FEATURES), anti, ProjectionScaling.CHI, 0.0)
+          : PerformerConfig.forBudget(c.budget(), anti);
+      return new Resolved(p, recorded(FEATURES, p.features(), ANTITHETIC, anti));
+    }
+  },
+
+  /** SMYRF balanced asymmetric LSH clusters: b = B / h. */
+  SMYRF("smyrf", List.of(CLUSTER_SIZE, HASH_ROUNDS, DEDUPLICATE)) {
+    @Override
+    public Resolved resolve(Combination c) {
+      SmyrfConfig s = smyrf(c, c.get(DEDUPLICATE, false), c.budget());
+      return new Resolved(s, recorded(CLUSTER_SIZE, s.clusterSize(), HASH_ROUNDS, s.hashRounds(), DEDUPLICATE,
+          s.deduplicate()));
+    }
+  },
+
+  /** Reformer-style angular LSH with look-back chunks: b = B / h (counted as b h: pitfall P16). */
+  REFORMER("reformer", List.of(BUCKET_SIZE, HASH_ROUNDS, BUCKETS)) {
+    @Override
+    public Resolved resolve(Combination c) {
+      ReformerConfig r = reformer(c, c.budget());
+      return new Resolved(r, recorded(BUCKET_SIZE, r.bucketSize(), BUCKETS, bucketsOrNull(r), HASH_ROUNDS,
+          r.hashRounds()));
+    }
+  },
+
+  /** Sliding window: W = B. */
+  LOCAL("local", List.of(WINDOW)) {
+    @Override
+    public Resolved resolve(Combination c) {
+      LocalConfig l = local(c, c.budget());
+      return new Resolved(l, recorded(WINDOW, l.window()));
+    }
+  },
+
+  /** Nystrom landmarks: L = B / 2. */
+  NYSTROM("nystrom", List.of(LANDMARKS)) {
+    @Override
+    public Resolved resolve(Combination c) {
+      NystromConfig n =
+          c.budget() == null ? new NystromConfig(c.require(LANDMARKS)) : NystromConfig.forBudget(c.budget());
+      return new Resolved(n, recorded(LANDMARKS, n.landmarks()));
+    }
+  },
+
+  /**
+   * Scatterbrain: a sparse support (one kind per entry) plus FAVOR+ features, half the budget each; pairs found in
+   * several hash rounds count once (recorded as deduplicate = true).
+   */
+  SCATTERBRAIN("scatterbrain", List.of(SPARSE, FEATURES, CLUSTER_SIZE, HASH_ROUNDS, BUCKET_SIZE, BUCKETS, WINDOW)) {
+    @Override
+    public void checkEntry(Map<Param, List<Object>> lists, String path) {
+      List<Object> sparse = lists.get(SPARSE);
+      if (sparse == null || sparse.size() != 1) {
+        throw new SweepConfigException(path + "." + SPARSE.key(), sparse,
+            "exactly one of smyrf, reformer, local (one method entry per sparse kind)");
+      }
+      String kind = (String) sparse.get(0);
+      Set<Param> allowed = Set.copyOf(SPARSE_PARAMS.get(kind));
+      for (Param p : lists.keySet()) {
+        if (!allowed.contains(p)) {
+          Set<String> keys = new TreeSet<>();
+          allowed.forEach(a -> keys.add(a.key()));
+          throw new SweepConfigException(path + "." + p.key(), lists.get(p),
+              "parameters of scatterbrain with sparse = " + kind + ": " + keys);
+        }
+      }
+    }
+
+    @Override
+    public Resolved resolve(Combination c) {
+      String kind = c.require(SPARSE);
+      ScatterbrainConfig sb = c.budget() == null
+          ? new ScatterbrainConfig(PerformerConfig.of(c.require(FEATURES)), sparse(kind, c, null))
+          : ScatterbrainConfig.forBudget(c.budget(), half -> sparse(kind, c, half));
+      Map<Param, Object> v = recorded(FEATURES, sb.lowRank().features(), SPARSE, kind, ANTITHETIC, true);
+      if (sb.sparse() instanceof SmyrfConfig s) {
+        v.putAll(recorded(CLUSTER_SIZE, s.clusterSize(), HASH_ROUNDS, s.hashRounds(), DEDUPLICATE, true));
+      } else if (sb.sparse() instanceof ReformerConfig r) {
+        v.putAll(recorded(BUCKET_SIZE, r.bucketSize(), BUCKETS, bucketsOrNull(r), HASH_ROUNDS, r.hashRounds(),
+            DEDUPLICATE, true));
+      } else if (sb.sparse() instanceof LocalConfig l) {
+        v.putAll(recorded(WINDOW, l.window()));
+      }
+      return new Resolved(sb, v);
+    }
+  };
+
+  /** The parameters of each sparse kind of Scatterbrain. */
+  private static final Map<String, List<Param>> SPARSE_PARAMS =
+      Map.of(
+          "local", List.of(SPARSE, FEATURES, WINDOW),
+          "smyrf", List.of(SPARSE, FEATURES, CLUSTER_SIZE, HASH_ROUNDS),
+          "reformer", List.of(SPARSE, FEATURES, BUCKET_SIZE, BUCKETS, HASH_ROUNDS));
+
+  private static final int DEFAULT_ROUNDS = 2;
+
+  private final String name;
+  private final List<Param> params;
+
+  BuiltInMethods(String name, List<Param> params) {
+    this.name = name;
+    this.params = params;
+  }
+
+  @Override
+  public String method() {
+    return name;
+  }
+
+  @Override
+  public List<Param> params() {
+    return params;
+  }
+
+  private static SmyrfConfig smyrf(Combination c, boolean dedup, Integer budget) {
+    int h = c.get(HASH_ROUNDS, DEFAULT_ROUNDS);
+    return budget == null
+        ? new SmyrfConfig(c.require(CLUSTER_SIZE), h, dedup)
+        : SmyrfConfig.forBudget(budget, h, dedup);
+  }
+
+  private static ReformerConfig reformer(Combination c, Integer budget) {
+    int h = c.get(HASH_ROUNDS, DEFAULT_ROUNDS);
+    int buckets = c.get(BUCKETS, 0);
+    return budget == null
+        ? new ReformerConfig(c.require(BUCKET_SIZE), h, buckets)
+        : ReformerConfig.forBudget(budget, h, buckets);
+  }
+
+  private static LocalConfig local(Combination c, Integer budget) {
+    return budget == null ? new LocalConfig(c.require(WINDOW)) : LocalConfig.forBudget(budget);
+  }
+
+  /** Scatterbrain's sparse part of {@code kind}, with listed sizes (budget null) or for a budget. */
+  private static SparseConfig sparse(String kind, Combination c, Integer budget) {
+    return switch (kind) {
+      case "smyrf" -> smyrf(c, true, budget);
+      case "reformer" -> reformer(c, budget);
+      default -> local(c, budget);
+    };
+  }
+
+  /** Reformer's bucket count as recorded: null for the default (0 = n / bucket size, rounded up to even). */
+  private static Integer bucketsOrNull(ReformerConfig r) {
+    return r.buckets() == 0 ? null : r.buckets();
+  }
+
+  private static Map<Param, Object> recorded(Object... pairs) {
+    Map<Param, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put((Param) pairs[i], pairs[i + 1]);
+    }
+    return m;
+  }
+}

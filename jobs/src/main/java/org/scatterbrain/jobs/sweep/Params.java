@@ -1,0 +1,32 @@
+package org.scatterbrain.jobs.sweep;
+
+import java.util.List;
+
+/**
+ * The built-in method parameters, each declared once. {@link #ALL}'s order is the order of a trial's canonical text
+ * (and so part of every trial id) and of the result columns: append new parameters at the end, never reorder.
+ */
+public final class Params {
+  private Params() {}
+
+  public static final Param FEATURES = Param.positiveInt("features", "features", true, "F");
+  public static final Param CLUSTER_SIZE = Param.positiveInt("cluster-size", "cluster_size", true, "b");
+  public static final Param BUCKET_SIZE = Param.positiveInt("bucket-size", "bucket_size", true, "b");
+  public static final Param BUCKETS =
+      Param.evenInt("buckets", "buckets", "buckets", "even integers >= 2, or 0 for n / bucket-size");
+  public static final Param HASH_ROUNDS = Param.positiveInt("hash-rounds", "hash_rounds", false, "h");
+  public static final Param WINDOW = Param.positiveInt("window", "window", true, "W");
+  public static final Param LANDMARKS = Param.positiveInt("landmarks", "landmarks", true, "L");
+  public static final Param SPARSE =
+      Param.choice("sparse", "sparse_kind", true, List.of("smyrf", "reformer", "local"));
+  public static final Param DEDUPLICATE = Param.flag("deduplicate", "deduplicate", "dedup", null, null);
+  /** The budget axis (entries per query row); set from {@code sweep.axes.budget}, never listed by a method. */
+  public static final Param BUDGET = Param.positiveInt("budget", "budget", false, "B");
+  /** Antithetic ([u, -u]) features, the default, which ids leave out; plain features show as "plain". */
+  public static final Param ANTITHETIC = Param.flag("antithetic", "antithetic", null, "plain", Boolean.TRUE);
+
+  /** Every built-in parameter, in canonical order. */
+  public static final List<Param> ALL =
+      List.of(FEATURES, CLUSTER_SIZE, BUCKET_SIZE, BUCKETS, HASH_ROUNDS, WINDOW, LANDMARKS, SPARSE, DEDUPLICATE, BUDGET,
+          ANTITHETIC);
+}
