@@ -56,6 +56,12 @@ public record RegressionSettings(
 
   public static final String ROOT = "regression";
 
+  /** The same settings with the probe's head dim {@code d}. */
+  public RegressionSettings withHeadDim(int d) {
+    return new RegressionSettings(relativeTolerance, absoluteTolerance, speedN, d, warmupRounds, warmupSeconds, rounds,
+        minBlockSeconds, speedTolerance, reruns, jmhTolerance);
+  }
+
   /** Defaults, as documented above. */
   public static RegressionSettings defaults() {
     return new RegressionSettings(1e-9, 1e-12, 2048, 0, 3, 3.0, 7, 0.02, 0.5, 1, 0.5);

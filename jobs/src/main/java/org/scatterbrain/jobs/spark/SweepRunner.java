@@ -7,25 +7,18 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.broadcast.Broadcast;
 import org.scatterbrain.jobs.sweep.HeadStore;
 import org.scatterbrain.jobs.sweep.Piece;
-import org.scatterbrain.jobs.sweep.MethodRegistry;
 import org.scatterbrain.jobs.sweep.RunContext;
 import org.scatterbrain.jobs.sweep.SweepPlan;
-import org.scatterbrain.jobs.sweep.TrialResult;
 
 /**
  * The driver side of a sweep: claims the results folder ({@link OutputLock}), skips trials that already have an
