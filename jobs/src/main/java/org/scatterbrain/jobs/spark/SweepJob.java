@@ -172,6 +172,20 @@ public final class SweepJob implements Callable<Integer> {
     out.printf(Locale.ROOT,
         "time: %.1f s wall on %d slots; task work %.1f s (exact %.1f s, estimators %.1f s); outside trial work %.1f%%%n",
         r.wallSeconds(), r.slots(), r.taskSeconds(), r.exactSeconds(), r.estimatorSeconds(), 100 * r.overhead());
+    out.printf(Locale.ROOT, "driver JVM: peak heap %.0f MiB of %.0f MiB%s%n", peakHeap() / 1048576.0,
+        Runtime.getRuntime().maxMemory() / 1048576.0, session == null && master == null
+            ? " (embedded: the executors' trials run in this JVM too)" : "");
+  }
+
+  /** The largest heap this JVM has used: the sum of the heap pools' peaks (an upper bound of the true peak). */
+  static long peakHeap() {
+    long peak = 0;
+    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak;
   }
 
   /** Result rows of a sweep folder (for tests and tools). */

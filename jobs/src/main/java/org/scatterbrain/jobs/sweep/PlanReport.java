@@ -39,9 +39,8 @@ public final class PlanReport {
     out.println("trials per input:");
     byInput.forEach((i, c) -> out.printf(Locale.ROOT, "  %-60s %7d%n", i, c));
     double coreSeconds = flops / SweepPlan.FLOPS_PER_SECOND;
-    out.printf(Locale.ROOT, "estimated work: %.3g flops (exact references, estimates and metrics), about %s of one "
-        + "core at %.0f GFLOP/s; the largest input group has n = %d%n", flops, duration(coreSeconds),
-        SweepPlan.FLOPS_PER_SECOND / 1e9, maxN);
+    out.printf(Locale.ROOT, "estimated work: %.3g flop-equivalents (exact references, estimates and metrics), roughly "
+        + "%s on one slot (within about 2x); the largest input group has n = %d%n", flops, duration(coreSeconds), maxN);
     if (trials) {
       out.println("trial_id\tseed\tcanonical");
       for (InputGroup g : plan.groups()) {

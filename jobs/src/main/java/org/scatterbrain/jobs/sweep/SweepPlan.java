@@ -90,22 +90,27 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
   }
 
   /**
-   * Estimated flops of a cell: the exact reference (2 n^2 (d + dv)), each trial's own work (entries per row times n
-   * times (d + dv), plus n F d for features), and attention-matrix metrics (about one more exact pass per trial).
+   * Estimated work of a cell in flop-equivalents: the exact reference (2 n^2 (d + dv) plus about 30 per entry for its
+   * exponential), each trial's own work (2 n B (d + dv) for B entries per row, plus a fixed {@value #TRIAL_OVERHEAD}
+   * for setting up features, hashes and buffers), and its attention-matrix metrics when computed (logits, 2 n^2 d,
+   * plus about 200 per entry for the exponentials, logarithms and support look-ups of KL, TV and the support mass).
+   * Measured on the shipped sweeps (2 slots), {@link #FLOPS_PER_SECOND} turns it into seconds within about 2x.
    */
   static double cost(SweepSpec spec, InputKey key, List<Trial> trials) {
     double n = key.n();
-    double exact = 2.0 * n * n * (key.d() + key.dv());
-    double total = exact;
+    double entries2 = n * n;
+    double total = entries2 * (2.0 * (key.d() + key.dv()) + 30);
+    boolean metrics = spec.trials().attentionMetricsFor(key.n());
     for (Trial t : trials) {
       double entries = t.method().config().entriesPerRow(key.n(), key.n());
-      total += 2.0 * n * entries * (key.d() + key.dv());
-      if (spec.trials().attentionMetricsFor(key.n())) {
-        total += exact;
-      }
+      total += 2.0 * n * entries * (key.d() + key.dv()) + TRIAL_OVERHEAD;
+      total += metrics ? entries2 * (2.0 * key.d() + 200) : n * key.dv();
     }
     return total;
   }
+
+  /** Fixed work of a trial, in flop-equivalents (about 7 ms at {@link #FLOPS_PER_SECOND}). */
+  static final double TRIAL_OVERHEAD = 2e7;
 
   /** Number of trials. */
   public int trialCount() {
@@ -128,7 +133,7 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
    * The pieces a run commits (one task and one results file each), largest first, so that Spark's scheduler hands
    * the next piece to whichever slot frees up (list scheduling). With {@code partitions > 0}: that many pieces,
    * balanced by estimated cost ({@link #balance}). Otherwise groups (largest first) are packed into pieces of about
-   * {@code pieceSeconds} of estimated work (0: automatic, an eighth of each slot's share of the sweep, between 0.5 and
+   * {@code pieceSeconds} of estimated work (0: automatic, an eighth of each slot's share of the sweep, between 0.05 and
    * 20 seconds: small enough that the last pieces leave little idle time and a kill loses little, large enough that
    * per-piece costs stay small), at most {@code maxGroups} groups each (0: no limit). A group is never split.
    */
@@ -143,14 +148,18 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
       bins.sort(Comparator.comparingDouble((List<InputGroup> b) -> -b.stream().mapToDouble(InputGroup::cost).sum()));
     } else {
       double total = groups.stream().mapToDouble(InputGroup::cost).sum() / FLOPS_PER_SECOND;
-      double target = pieceSeconds > 0 ? pieceSeconds : Math.max(0.5, Math.min(20, total / (8.0 * Math.max(1, slots))));
+      double target = pieceSeconds > 0 ? pieceSeconds : Math.max(0.05, Math.min(20, total / (8.0 * Math.max(1, slots))));
       List<InputGroup> sorted = new ArrayList<>(groups);
       sorted.sort(Comparator.comparingDouble(InputGroup::cost).reversed());
       List<InputGroup> current = new ArrayList<>();
       double seconds = 0;
+      double left = total;
       for (InputGroup g : sorted) {
         double s = g.cost() / FLOPS_PER_SECOND;
-        if (!current.isEmpty() && (seconds + s > target || (maxGroups > 0 && current.size() >= maxGroups))) {
+        // the last pieces are smaller, so the slots finish together (less idle time at the end)
+        double limit = pieceSeconds > 0 || left > 2 * target * Math.max(1, slots) ? target : target / 4;
+        left -= s;
+        if (!current.isEmpty() && (seconds + s > limit || (maxGroups > 0 && current.size() >= maxGroups))) {
           bins.add(current);
           current = new ArrayList<>();
           seconds = 0;
@@ -170,10 +179,11 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
   }
 
   /**
-   * Rough throughput of one core on this work, to turn estimated flops into seconds for sizing pieces and for {@code
-   * --plan}: exact attention runs at 28-35 GFLOP/s per core on AVX-512, the sparse gathers and the metrics slower.
+   * Rough throughput of one slot on this work, to turn estimated work into seconds for sizing pieces and for {@code
+   * --plan}: exact attention alone runs at 28-35 GFLOP/s per core on AVX-512, but trials mix it with exponentials,
+   * logarithms and sparse gathers, and two busy slots on a 2-core machine run at about 2/3 of one core each.
    */
-  public static final double FLOPS_PER_SECOND = 10e9;
+  public static final double FLOPS_PER_SECOND = 3e9;
 
   /**
    * Groups assigned to {@code partitions} bins by longest-processing-time-first: groups sorted by cost, each to the
