@@ -643,66 +643,7 @@ class ScatterbrainPropertiesTest {
     assertTrue(!Arrays.equals(viaPlain.outputRowMajor(), viaDedup.outputRowMajor()), "estimators differ too");
   }
 
-  // --- determinism ------------------------------------------------------------------------------------------------
-
-  static List<MethodConfig> allConfigs() {
-    return List.of(
-        new ExactConfig(),
-        PerformerConfig.of(32),
-        new PerformerConfig(20, false, ProjectionScaling.SQRT_D, 1e-4),
-        SmyrfConfig.of(20, 2),
-        new SmyrfConfig(20, 2, true),
-        ReformerConfig.of(20, 2),
-        new LocalConfig(9),
-        new ScatterbrainConfig(PerformerConfig.of(16), new SmyrfConfig(20, 2, true)),
-        new ScatterbrainConfig(PerformerConfig.of(16), ReformerConfig.of(20, 2)),
-        new ScatterbrainConfig(PerformerConfig.of(16), new LocalConfig(9)),
-        new NystromConfig(10));
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("allConfigs")
-  void sameSeedGivesBitIdenticalOutput(MethodConfig config) {
-    // 200 x 180: several feature blocks, tiles and query blocks, so the parallel runs really split the work
-    AttentionInputs in = InputGenerators.gaussian(GaussianSpec.unitLogitNorm(200, 180, 8, 4), Draws.create(21));
-    double[] first = Estimators.create(config, false).estimate(in, Draws.create(22)).outputRowMajor();
-    double[] again = Estimators.create(config, false).estimate(in, Draws.create(22)).outputRowMajor();
-    double[] parallel = Estimators.create(config, true).estimate(in, Draws.create(22)).outputRowMajor();
-    assertArrayEquals(first, again, config + ": same seed");
-    assertArrayEquals(first, parallel, config + ": parallel vs sequential");
-    Estimate a = Estimators.create(config, false).estimate(in, Draws.create(22));
-    Estimate b = Estimators.create(config, true).estimate(in, Draws.create(22));
-    assertArrayEquals(RowMajorTestUtil.dense(a), RowMajorTestUtil.dense(b), config + ": attention rows");
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("allConfigs")
-  void randomisedEstimatorsTakeExactlyTwoLongs(MethodConfig config) {
-    AttentionInputs in = inputs(23);
-    RandomGenerator used = Draws.create(24);
-    Estimators.create(config).estimate(in, used);
-    RandomGenerator fresh = Draws.create(24);
-    boolean random = !(config instanceof ExactConfig || config instanceof NystromConfig);
-    if (random) {
-      // the Draws contract: feature seed, then hash seed, and nothing else
-      fresh.nextLong();
-      fresh.nextLong();
-    }
-    assertEquals(fresh.nextLong(), used.nextLong(), config + ": generator state after estimate");
-  }
-
-  @Test
-  void differentSeedsGiveDifferentDraws() {
-    AttentionInputs in = inputs(25);
-    for (MethodConfig c : allConfigs()) {
-      if (c instanceof ExactConfig || c instanceof NystromConfig || c instanceof LocalConfig) {
-        continue; // deterministic
-      }
-      double[] a = Estimators.create(c).estimate(in, Draws.create(26)).outputRowMajor();
-      double[] b = Estimators.create(c).estimate(in, Draws.create(27)).outputRowMajor();
-      assertTrue(!Arrays.equals(a, b), c + ": seeds 26 and 27 give the same output");
-    }
-  }
+  // --- determinism and extreme temperatures: EstimatorContractTest, for every estimator of EstimatorCatalog ---
 
   // --- invariance under permuting keys and values together --------------------------------------------------------
 
@@ -766,30 +707,6 @@ class ScatterbrainPropertiesTest {
         EXACT,
         "scatterbrain-smyrf, same hash directions");
     // (Nystrom is not invariant: its landmarks are means of contiguous key segments, so nothing is asserted.)
-  }
-
-  // --- extreme temperature ----------------------------------------------------------------------------------------
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("allConfigs")
-  void extremeTemperatureGivesFiniteOutput(MethodConfig config) {
-    // norm-10 rows at tau = 100/sqrt(d): logits up to 1e4/sqrt(d), |x'|^2 = 1e4/sqrt(d) in the features
-    int n = 64;
-    int m = 60;
-    int d = 8;
-    AttentionInputs in =
-        InputGenerators.gaussian(GaussianSpec.fixedNorm(n, m, d, 3, 10), 100 / Math.sqrt(d), Draws.create(32));
-    for (boolean parallel : new boolean[] {false, true}) {
-      Estimate e = Estimators.create(config, parallel).estimate(in, Draws.create(33));
-      double[] out = e.outputRowMajor();
-      for (int x = 0; x < out.length; x++) {
-        assertTrue(Double.isFinite(out[x]), config + " output entry " + x + " = " + out[x]);
-      }
-      double[] a = RowMajorTestUtil.dense(e);
-      for (int x = 0; x < a.length; x++) {
-        assertTrue(Double.isFinite(a[x]), config + " attention entry " + x + " = " + a[x]);
-      }
-    }
   }
 
   /**

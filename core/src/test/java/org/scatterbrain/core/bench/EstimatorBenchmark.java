@@ -18,27 +18,22 @@ import org.scatterbrain.core.AttentionEstimator;
 import org.scatterbrain.core.AttentionInputs;
 import org.scatterbrain.core.Draws;
 import org.scatterbrain.core.Estimate;
+import org.scatterbrain.core.EstimatorCatalog;
 import org.scatterbrain.core.Estimators;
-import org.scatterbrain.core.LocalConfig;
 import org.scatterbrain.core.MethodConfig;
-import org.scatterbrain.core.NystromConfig;
-import org.scatterbrain.core.PerformerConfig;
-import org.scatterbrain.core.ReformerConfig;
-import org.scatterbrain.core.ScatterbrainConfig;
-import org.scatterbrain.core.SmyrfConfig;
 
 /**
  * One estimate of each approximate method on the n x n Gaussian problem (d = dv = 64), parallel estimators, in a
- * 2 GiB heap ({@code -Xmx2g}: the requirement that Scatterbrain runs at n = 65536 within it). The configurations
- * match at about 256 entries per row:
+ * 2 GiB heap ({@code -Xmx2g}: the requirement that Scatterbrain runs at n = 65536 within it). The methods and their
+ * configurations are {@link EstimatorCatalog}'s benchmarked entries (about 256 entries per row; the {@code method}
+ * parameter lists their names, which {@code EstimatorBenchmarkTest} checks against the catalog):
  *
  * <ul>
- *   <li>{@code performer}: FAVOR+ with 256 antithetic features ({@code PerformerConfig.of(256)});
- *   <li>{@code smyrf}: clusters of 128, 2 hash rounds ({@code SmyrfConfig.of(128, 2)});
- *   <li>{@code reformer}: buckets of 128, 2 hash rounds ({@code ReformerConfig.of(128, 2)});
- *   <li>{@code local}: a window of 128 ({@code new LocalConfig(128)});
- *   <li>{@code scatterbrain}: the deduplicated SMYRF support (128, 2) plus 256 features;
- *   <li>{@code nystrom}: 64 landmarks ({@code new NystromConfig(64)}).
+ *   <li>{@code performer}: FAVOR+ with 256 antithetic features;
+ *   <li>{@code smyrf}: clusters of 128, 2 hash rounds; {@code reformer}: buckets of 128, 2 hash rounds;
+ *   <li>{@code local}: a window of 128;
+ *   <li>{@code scatterbrain-smyrf}: the deduplicated SMYRF support (128, 2) plus 256 features;
+ *   <li>{@code nystrom}: 64 landmarks.
  * </ul>
  *
  * <p>Every method costs O(n) time and memory at fixed parameters, so time and {@code -prof gc}'s {@code
@@ -56,7 +51,7 @@ import org.scatterbrain.core.SmyrfConfig;
 @State(Scope.Benchmark)
 public class EstimatorBenchmark {
   /** Method name, parsed once in {@link #setUp} (the only place strings exist). */
-  @Param({"performer", "smyrf", "reformer", "local", "scatterbrain", "nystrom"})
+  @Param({"performer", "smyrf", "reformer", "local", "scatterbrain-smyrf", "nystrom"})
   public String method;
 
   /** Number of queries and keys. */
@@ -85,24 +80,11 @@ public class EstimatorBenchmark {
 
   /** The benchmarked configuration of {@code method}. */
   static MethodConfig config(String method) {
-    switch (method) {
-      case "performer":
-        return PerformerConfig.of(256);
-      case "smyrf":
-        return SmyrfConfig.of(128, 2);
-      case "reformer":
-        return ReformerConfig.of(128, 2);
-      case "local":
-        return new LocalConfig(128);
-      case "scatterbrain":
-        return new ScatterbrainConfig(PerformerConfig.of(256), new SmyrfConfig(128, 2, true));
-      case "nystrom":
-        return new NystromConfig(64);
-      default:
-        throw new IllegalArgumentException(
-            "method must be one of performer, smyrf, reformer, local, scatterbrain, nystrom; got \""
-                + method
-                + "\"");
+    EstimatorCatalog.Entry e = EstimatorCatalog.named(method);
+    if (e.benchmark() == null) {
+      throw new IllegalArgumentException("method " + method + " has no benchmark configuration; benchmarked: "
+          + EstimatorCatalog.benchmarked());
     }
+    return e.benchmark();
   }
 }
