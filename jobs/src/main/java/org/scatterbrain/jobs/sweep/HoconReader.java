@@ -46,6 +46,30 @@ public final class HoconReader {
     return c.getConfig(key);
   }
 
+  /**
+   * The objects of the non-empty list at {@code key} (full path {@code path}); each must be an object with the key
+   * {@code required} ({@code what} names the list in messages, e.g. "inputs").
+   */
+  public static List<Config> objects(Config c, String key, String path, String required, String what) {
+    if (!c.hasPath(key) || c.getValue(key).valueType() != ConfigValueType.LIST) {
+      throw new SweepConfigException(path, c.hasPath(key) ? c.getValue(key).unwrapped() : null,
+          "a non-empty list of " + what);
+    }
+    List<Config> out = new ArrayList<>();
+    ConfigList list = c.getList(key);
+    for (int i = 0; i < list.size(); i++) {
+      ConfigValue v = list.get(i);
+      if (v.valueType() != ConfigValueType.OBJECT) {
+        throw new SweepConfigException(path + "[" + i + "]", v.unwrapped(), "an object with a '" + required + "'");
+      }
+      out.add(((ConfigObject) v).toConfig());
+    }
+    if (out.isEmpty()) {
+      throw new SweepConfigException(path, "[]", "a non-empty list of " + what);
+    }
+    return out;
+  }
+
   /** A string. */
   public static String string(Config c, String key, String path) {
     if (!c.hasPath(key)) {

@@ -8,8 +8,6 @@ import static org.scatterbrain.jobs.sweep.HoconReader.string;
 import static org.scatterbrain.jobs.sweep.HoconReader.unknownKeys;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigList;
-import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
@@ -37,21 +35,13 @@ final class InputsParser {
 
   static Inputs parse(Config c, Path baseDir) {
     String path = HoconReader.path(Keys.ROOT, Keys.INPUTS);
-    if (!c.hasPath(Keys.INPUTS) || c.getValue(Keys.INPUTS).valueType() != ConfigValueType.LIST) {
-      throw new SweepConfigException(
-          path, c.hasPath(Keys.INPUTS) ? c.getValue(Keys.INPUTS).unwrapped() : null, "a non-empty list of inputs");
-    }
+    List<Config> list = HoconReader.objects(c, Keys.INPUTS, path, Keys.KIND, "inputs");
     List<InputSource> out = new ArrayList<>();
     Map<String, HeadStore.Arrays> arrays = new LinkedHashMap<>();
     Map<String, String> where = new HashMap<>();
-    ConfigList list = c.getList(Keys.INPUTS);
     for (int i = 0; i < list.size(); i++) {
       String p = path + "[" + i + "]";
-      ConfigValue v = list.get(i);
-      if (v.valueType() != ConfigValueType.OBJECT) {
-        throw new SweepConfigException(p, v.unwrapped(), "an object with a 'kind'");
-      }
-      Config ic = ((ConfigObject) v).toConfig();
+      Config ic = list.get(i);
       String kind = string(ic, Keys.KIND, p + "." + Keys.KIND);
       List<InputSource> here = new ArrayList<>();
       switch (kind) {
@@ -89,9 +79,6 @@ final class InputsParser {
         }
         out.add(src);
       }
-    }
-    if (out.isEmpty()) {
-      throw new SweepConfigException(path, "[]", "a non-empty list of inputs");
     }
     return new Inputs(List.copyOf(out), arrays.isEmpty() ? HeadStore.EMPTY : new HeadStore(arrays));
   }

@@ -4,10 +4,7 @@ import static org.scatterbrain.jobs.sweep.HoconReader.listOf;
 import static org.scatterbrain.jobs.sweep.HoconReader.string;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigList;
-import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,19 +21,11 @@ final class MethodsParser {
 
   static List<MethodSpec> parse(Config c, boolean budgeted, MethodRegistry registry) {
     String path = HoconReader.path(Keys.ROOT, Keys.METHODS);
-    if (!c.hasPath(Keys.METHODS) || c.getValue(Keys.METHODS).valueType() != ConfigValueType.LIST) {
-      throw new SweepConfigException(
-          path, c.hasPath(Keys.METHODS) ? c.getValue(Keys.METHODS).unwrapped() : null, "a non-empty list of methods");
-    }
-    ConfigList list = c.getList(Keys.METHODS);
+    List<Config> list = HoconReader.objects(c, Keys.METHODS, path, Keys.METHOD, "methods");
     List<MethodSpec> out = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       String p = path + "[" + i + "]";
-      ConfigValue v = list.get(i);
-      if (v.valueType() != ConfigValueType.OBJECT) {
-        throw new SweepConfigException(p, v.unwrapped(), "an object with a 'method'");
-      }
-      Config mc = ((ConfigObject) v).toConfig();
+      Config mc = list.get(i);
       String method = string(mc, Keys.METHOD, p + "." + Keys.METHOD);
       MethodCodec codec = registry.codec(method);
       if (codec == null) {
@@ -71,9 +60,6 @@ final class MethodsParser {
       }
       codec.checkEntry(lists, p);
       out.add(new MethodSpec(i, codec, lists));
-    }
-    if (out.isEmpty()) {
-      throw new SweepConfigException(path, "[]", "a non-empty list of methods");
     }
     return out;
   }
