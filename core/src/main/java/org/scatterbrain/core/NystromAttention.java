@@ -21,9 +21,10 @@ import org.scatterbrain.core.sparse.SparseSupport;
  * </pre>
  *
  * and {@code out = A_hat V}, evaluated right to left so nothing larger than n x L or L x m exists; the last factor
- * times V is exact attention of the landmark queries. The pseudo-inverse is ojAlgo's SVD-based one (the paper uses an
- * iterative approximation). Deterministic: no random draws. Rows of A_hat sum to 1 when the middle kernel is
- * invertible, but entries can be negative. Cost O((n + m) L (d + dv) + L^3).
+ * times V is exact attention of the landmark queries. The pseudo-inverse is the paper's iterative one ({@link
+ * NystromConfig#pinvIterations}, 6 iterations by default), or an SVD one. Deterministic: no random draws. Rows of
+ * A_hat sum to about 1 (exactly when the middle kernel is inverted exactly), and entries can be negative. Cost O((n +
+ * m) L (d + dv) + L^3).
  */
 public final class NystromAttention implements AttentionEstimator {
   private final NystromConfig config;
@@ -54,7 +55,8 @@ public final class NystromAttention implements AttentionEstimator {
     double[] klT = RowMajor.transpose(kl, l, d);
     double[] f1 = softmaxRows(in.queriesRowMajor(), n, klT, l, d, tau); // n x L
     double[] a2 = softmaxRows(ql, l, klT, l, d, tau); // L x L
-    double[] pinv = pseudoInverse(a2, l);
+    double[] pinv =
+        config.pinvIterations() > 0 ? iterativePseudoInverse(a2, l, config.pinvIterations()) : pseudoInverse(a2, l);
     double[] kT = RowMajor.transpose(in.keysRowMajor(), m, d);
     ExactKernel.Result f3v = ExactKernel.attend(ql, l, kT, in.valuesRowMajor(), m, d, dv, tau, false);
     double[] w = new double[l * dv]; // pinv (F3 V)
@@ -115,13 +117,108 @@ public final class NystromAttention implements AttentionEstimator {
     return s;
   }
 
+  /** SVD pseudo-inverse; singular values below 1e-10 of the largest count as zero (numerical rank). */
   private static double[] pseudoInverse(double[] a, int l) {
+    requireFinite(a, l);
     MatrixStore<Double> store = RowMajor.toStore(a, l, l);
     SingularValue<Double> svd = SingularValue.R064.make(store);
     if (!svd.decompose(store)) {
       throw new ArithmeticException("SVD of the " + l + "x" + l + " landmark kernel failed");
     }
-    return RowMajor.copyOf(svd.getInverse());
+    double[] s = svd.getSingularValues().toRawCopy1D();
+    double largest = 0;
+    for (double x : s) {
+      largest = Math.max(largest, x);
+    }
+    double cut = 1e-10 * largest;
+    MatrixStore<Double> uStore = svd.getU();
+    MatrixStore<Double> vStore = svd.getV();
+    int ru = (int) uStore.countColumns();
+    int rv = (int) vStore.countColumns();
+    double[] u = RowMajor.copyOf(uStore);
+    double[] v = RowMajor.copyOf(vStore);
+    double[] out = new double[l * l];
+    for (int x = 0; x < Math.min(s.length, Math.min(ru, rv)); x++) {
+      if (!(s[x] > cut)) {
+        continue;
+      }
+      double inv = 1.0 / s[x];
+      for (int i = 0; i < l; i++) {
+        double vi = v[i * rv + x] * inv;
+        for (int j = 0; j < l; j++) {
+          out[i * l + j] += vi * u[j * ru + x];
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The Nystromformer's iterative pseudo-inverse (Xiong et al. 2021, eq. 12): {@code Z_0 = A^T / (||A||_1
+   * ||A||_inf)}, then {@code Z <- Z (13 I - A Z (15 I - A Z (7 I - A Z))) / 4}. It converges to the pseudo-inverse
+   * of a full-rank kernel; after the paper's 6 iterations the tiny singular values of an ill-conditioned kernel are
+   * not yet inverted, which is what keeps the estimate bounded. Cost 4 L^3 multiply-adds per iteration.
+   */
+  static double[] iterativePseudoInverse(double[] a, int l, int iterations) {
+    requireFinite(a, l);
+    double norm1 = 0;
+    double normInf = 0;
+    for (int i = 0; i < l; i++) {
+      double row = 0;
+      double col = 0;
+      for (int j = 0; j < l; j++) {
+        row += Math.abs(a[i * l + j]);
+        col += Math.abs(a[j * l + i]);
+      }
+      normInf = Math.max(normInf, row);
+      norm1 = Math.max(norm1, col);
+    }
+    double[] z = RowMajor.transpose(a, l, l);
+    double scale = 1.0 / (norm1 * normInf);
+    for (int x = 0; x < z.length; x++) {
+      z[x] *= scale;
+    }
+    double[] az = new double[l * l];
+    double[] t = new double[l * l];
+    double[] u = new double[l * l];
+    for (int it = 0; it < iterations; it++) {
+      java.util.Arrays.fill(az, 0.0);
+      Gemm.multiplyAdd(a, 0, l, z, 0, l, az, 0, l, l, l, l);
+      // t = 7 I - AZ; u = 15 I - AZ t; t = 13 I - AZ u; z = Z t / 4
+      shiftedNegative(az, 7, t, l);
+      java.util.Arrays.fill(u, 0.0);
+      Gemm.multiplyAdd(az, 0, l, t, 0, l, u, 0, l, l, l, l);
+      shiftedNegative(u, 15, u, l);
+      java.util.Arrays.fill(t, 0.0);
+      Gemm.multiplyAdd(az, 0, l, u, 0, l, t, 0, l, l, l, l);
+      shiftedNegative(t, 13, t, l);
+      java.util.Arrays.fill(u, 0.0);
+      Gemm.multiplyAdd(z, 0, l, t, 0, l, u, 0, l, l, l, l);
+      for (int x = 0; x < z.length; x++) {
+        z[x] = 0.25 * u[x];
+      }
+    }
+    return z;
+  }
+
+  /** {@code dst = c I - src} (src and dst may be the same array). */
+  private static void shiftedNegative(double[] src, double c, double[] dst, int l) {
+    for (int x = 0; x < l * l; x++) {
+      dst[x] = -src[x];
+    }
+    for (int i = 0; i < l; i++) {
+      dst[i * l + i] += c;
+    }
+  }
+
+  /** The landmark kernel is a softmax of finite logits: a non-finite entry is a bug upstream, reported, not iterated. */
+  private static void requireFinite(double[] a, int l) {
+    for (int x = 0; x < a.length; x++) {
+      if (!Double.isFinite(a[x])) {
+        throw new ArithmeticException("the " + l + "x" + l + " landmark kernel has a non-finite entry at (" + x / l
+            + ", " + x % l + "): " + a[x]);
+      }
+    }
   }
 
   /**

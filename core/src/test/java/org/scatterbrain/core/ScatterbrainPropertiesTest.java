@@ -516,9 +516,10 @@ class ScatterbrainPropertiesTest {
 
   @Test
   void nystromRowsSumToOneAndOutputIsAttentionTimesValues() {
+    // with the exact (SVD) pseudo-inverse: pinvIterations = 0
     AttentionInputs in = inputs(38);
     for (int landmarks : new int[] {1, 5, 12}) {
-      Estimate e = Estimators.create(new NystromConfig(landmarks)).estimate(in, Draws.create(39));
+      Estimate e = Estimators.create(new NystromConfig(landmarks, 0)).estimate(in, Draws.create(39));
       double[] a = RowMajorTestUtil.dense(e);
       for (int i = 0; i < N; i++) {
         double sum = 0;
@@ -538,9 +539,48 @@ class ScatterbrainPropertiesTest {
     // L = m <= n: key landmarks are the keys themselves, so A_hat = softmax(Q K) pinv(B) B with B = softmax(Qt K)
     // square and invertible: exact up to cond(B) eps (measured ~1e-13; tolerance as above)
     AttentionInputs in = inputs(40);
-    Estimate e = Estimators.create(new NystromConfig(M)).estimate(in, Draws.create(41));
+    Estimate e = Estimators.create(new NystromConfig(M, 0)).estimate(in, Draws.create(41));
     assertOutputClose(
         ExactAttention.reference(in, false).outputRowMajor(), e.outputRowMajor(), in, 1e-10, "Nystrom, L = m");
+  }
+
+  @Test
+  void nystromIterativePseudoInverseConvergesToTheExactOne() {
+    // the Newton-Schulz-type iteration converges (cubically, once close) to the pseudo-inverse of a full-rank kernel:
+    // with L = 5 landmarks the kernel is well conditioned here, so 30 iterations reach the SVD result to round-off
+    AttentionInputs in = inputs(42);
+    double[] svd = Estimators.create(new NystromConfig(5, 0)).estimate(in, Draws.create(43)).outputRowMajor();
+    double[] it30 = Estimators.create(new NystromConfig(5, 30)).estimate(in, Draws.create(43)).outputRowMajor();
+    assertOutputClose(svd, it30, in, 1e-9, "30 iterations vs SVD");
+  }
+
+  @Test
+  void nystromIterativePseudoInverseFollowsThePapersRecurrence() {
+    // A = [[2, 1], [1, 3]]: Z0 = A^T / (||A||_1 ||A||_inf) = A / 16; one step Z1 = Z0 (13 I - A Z0 (15 I - A Z0 (7 I -
+    // A Z0))) / 4, computed by hand (exact in binary fractions up to the last multiplications)
+    double[] a = {2, 1, 1, 3};
+    double[] z0 = {2.0 / 16, 1.0 / 16, 1.0 / 16, 3.0 / 16};
+    double[] az = mul(a, z0);
+    double[] t = sub(7, az);
+    double[] u = sub(15, mul(az, t));
+    double[] w = sub(13, mul(az, u));
+    double[] z1 = mul(z0, w);
+    for (int x = 0; x < 4; x++) {
+      z1[x] /= 4;
+    }
+    assertArrayEquals(z1, NystromAttention.iterativePseudoInverse(a, 2, 1), 1e-15);
+    // and many steps give the inverse [[3, -1], [-1, 2]] / 5
+    assertArrayEquals(new double[] {0.6, -0.2, -0.2, 0.4}, NystromAttention.iterativePseudoInverse(a, 2, 25), 1e-12);
+  }
+
+  private static double[] mul(double[] x, double[] y) {
+    return new double[] {
+      x[0] * y[0] + x[1] * y[2], x[0] * y[1] + x[1] * y[3], x[2] * y[0] + x[3] * y[2], x[2] * y[1] + x[3] * y[3]
+    };
+  }
+
+  private static double[] sub(double c, double[] x) {
+    return new double[] {c - x[0], -x[1], -x[2], c - x[3]};
   }
 
   // --- deduplication across hash rounds ---------------------------------------------------------------------------

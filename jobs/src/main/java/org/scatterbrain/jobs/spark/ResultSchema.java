@@ -168,7 +168,7 @@ public final class ResultSchema {
 
   private static DataType sparkType(Param p) {
     return switch (p.type()) {
-      case POSITIVE_INT, EVEN_INT -> DataTypes.IntegerType;
+      case POSITIVE_INT, EVEN_INT, COUNT -> DataTypes.IntegerType;
       case BOOLEAN -> DataTypes.BooleanType;
       case CHOICE -> DataTypes.StringType;
       case NUMBER -> DataTypes.DoubleType;

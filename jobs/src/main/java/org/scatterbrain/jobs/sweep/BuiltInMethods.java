@@ -8,6 +8,7 @@ import static org.scatterbrain.jobs.sweep.Params.DEDUPLICATE;
 import static org.scatterbrain.jobs.sweep.Params.FEATURES;
 import static org.scatterbrain.jobs.sweep.Params.HASH_ROUNDS;
 import static org.scatterbrain.jobs.sweep.Params.LANDMARKS;
+import static org.scatterbrain.jobs.sweep.Params.PINV_ITERATIONS;
 import static org.scatterbrain.jobs.sweep.Params.SPARSE;
 import static org.scatterbrain.jobs.sweep.Params.WINDOW;
 
@@ -87,13 +88,15 @@ public enum BuiltInMethods implements MethodCodec {
     }
   },
 
-  /** Nystrom landmarks: L = B / 2. */
-  NYSTROM("nystrom", List.of(LANDMARKS)) {
+  /** Nystrom landmarks: L = B / 2; the paper's iterative pseudo-inverse (6 iterations) unless listed. */
+  NYSTROM("nystrom", List.of(LANDMARKS, PINV_ITERATIONS)) {
     @Override
     public Resolved resolve(Combination c) {
-      NystromConfig n =
-          c.budget() == null ? new NystromConfig(c.require(LANDMARKS)) : NystromConfig.forBudget(c.budget());
-      return new Resolved(n, recorded(LANDMARKS, n.landmarks()));
+      int it = c.get(PINV_ITERATIONS, NystromConfig.PAPER_ITERATIONS);
+      NystromConfig n = c.budget() == null
+          ? new NystromConfig(c.require(LANDMARKS), it)
+          : NystromConfig.forBudget(c.budget(), it);
+      return new Resolved(n, recorded(LANDMARKS, n.landmarks(), PINV_ITERATIONS, n.pinvIterations()));
     }
   },
 

@@ -82,6 +82,12 @@ public record Param(
         text);
   }
 
+  /** An integer in [0, max]; {@code idDefault} is left out of trial ids (so it can be added to an existing method). */
+  public static Param count(String key, String column, String shortName, int max, Integer idDefault) {
+    return new Param(key, ParamType.COUNT, column, false, false, shortName, null, null, idDefault, List.of(), 0, max,
+        "integers in [0, " + max + "]");
+  }
+
   /** An even integer >= 0 (for example a bucket count, where 0 asks for the default). */
   public static Param evenInt(String key, String column, String shortName, String allowed) {
     return new Param(key, ParamType.EVEN_INT, column, false, false, shortName, null, null, null, List.of(), 0, 0,
@@ -104,10 +110,14 @@ public record Param(
           return s;
         }
       }
-      case POSITIVE_INT, EVEN_INT -> {
+      case POSITIVE_INT, EVEN_INT, COUNT -> {
         if (u instanceof Number x && HoconReader.isIntegral(x)) {
           long v = x.longValue();
-          boolean ok = type == ParamType.POSITIVE_INT ? v > 0 : v >= 0 && v % 2 == 0;
+          boolean ok = switch (type) {
+            case POSITIVE_INT -> v > 0;
+            case EVEN_INT -> v >= 0 && v % 2 == 0;
+            default -> v >= 0 && v <= max;
+          };
           if (ok && v <= Integer.MAX_VALUE) {
             return (int) v;
           }
@@ -133,7 +143,7 @@ public record Param(
 
   /** How a variant name shows a value (null: not at all). */
   String show(Object value) {
-    if (value == null || qualifier) {
+    if (value == null || qualifier || value.equals(idDefault)) {
       return null;
     }
     if (type == ParamType.BOOLEAN) {

@@ -9,6 +9,8 @@ public enum ParamType {
   POSITIVE_INT,
   /** An even integer in [0, 2^31 - 2], as {@link Integer}. */
   EVEN_INT,
+  /** An integer in [0, a parameter's max], as {@link Integer}. */
+  COUNT,
   /** true or false, as {@link Boolean}. */
   BOOLEAN,
   /** One of a parameter's {@link Param#choices}, as {@link String}. */

@@ -25,8 +25,14 @@ public final class Params {
   /** Antithetic ([u, -u]) features, the default, which ids leave out; plain features show as "plain". */
   public static final Param ANTITHETIC = Param.flag("antithetic", "antithetic", null, "plain", Boolean.TRUE);
 
+  /**
+   * Iterations of Nystrom's pseudo-inverse (0: SVD); the paper's 6, the default, is left out of ids, so trials from
+   * before the parameter existed keep theirs.
+   */
+  public static final Param PINV_ITERATIONS = Param.count("pinv-iterations", "pinv_iterations", "it", 100, 6);
+
   /** Every built-in parameter, in canonical order. */
   public static final List<Param> ALL =
       List.of(FEATURES, CLUSTER_SIZE, BUCKET_SIZE, BUCKETS, HASH_ROUNDS, WINDOW, LANDMARKS, SPARSE, DEDUPLICATE, BUDGET,
-          ANTITHETIC);
+          ANTITHETIC, PINV_ITERATIONS);
 }
