@@ -107,7 +107,44 @@ public final class AttentionInputs {
     requireFinite(q, "queries", n, d);
     requireFinite(k, "keys", m, d);
     requireFinite(v, "values", m, dv);
+    double bound = logitBound(scale, maxNorm(q, n, d), maxNorm(k, m, d));
+    if (!Double.isFinite(bound)) {
+      throw new IllegalArgumentException(
+          "the logits overflow a double: scale (tau) x max|q| x max|k| = " + scale + " x " + maxNorm(q, n, d) + " x "
+              + maxNorm(k, m, d) + " is not finite; allowed: a scale and norms whose product is below "
+              + Double.MAX_VALUE);
+    }
     return new AttentionInputs(n, m, d, dv, scale, q, k, v);
+  }
+
+  /**
+   * The largest possible |logit| {@code tau |q| |k|} (Cauchy-Schwarz) of queries and keys with the given largest norms:
+   * when it is finite, every logit is, and exact attention (which only exponentiates differences to the row maximum)
+   * is well defined at any temperature.
+   */
+  public static double logitBound(double scale, double maxQueryNorm, double maxKeyNorm) {
+    return scale * maxQueryNorm * maxKeyNorm;
+  }
+
+  /** The largest Euclidean norm of the rows of a row-major rows x d array (scaled to avoid overflow). */
+  public static double maxNorm(double[] x, int rows, int d) {
+    double best = 0;
+    for (int i = 0; i < rows; i++) {
+      double big = 0;
+      for (int c = 0; c < d; c++) {
+        big = Math.max(big, Math.abs(x[i * d + c]));
+      }
+      if (big == 0) {
+        continue;
+      }
+      double s = 0;
+      for (int c = 0; c < d; c++) {
+        double y = x[i * d + c] / big;
+        s += y * y;
+      }
+      best = Math.max(best, big * Math.sqrt(s));
+    }
+    return best;
   }
 
   private static void requireLength(double[] a, long expected, String name, int rows, int cols) {

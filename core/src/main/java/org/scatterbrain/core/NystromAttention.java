@@ -7,6 +7,7 @@ import org.ojalgo.matrix.decomposition.SingularValue;
 import org.ojalgo.matrix.store.MatrixStore;
 import org.scatterbrain.core.linalg.ExactKernel;
 import org.scatterbrain.core.linalg.Gemm;
+import org.scatterbrain.core.linalg.Parallel;
 import org.scatterbrain.core.linalg.RowMajor;
 import org.scatterbrain.core.metrics.AllocationMeter;
 import org.scatterbrain.core.metrics.MemoryFootprint;
@@ -182,6 +183,7 @@ public final class NystromAttention implements AttentionEstimator {
     double[] t = new double[l * l];
     double[] u = new double[l * l];
     for (int it = 0; it < iterations; it++) {
+      Parallel.checkInterrupted();
       java.util.Arrays.fill(az, 0.0);
       Gemm.multiplyAdd(a, 0, l, z, 0, l, az, 0, l, l, l, l);
       // t = 7 I - AZ; u = 15 I - AZ t; t = 13 I - AZ u; z = Z t / 4

@@ -52,6 +52,16 @@ public final class LowRankPart {
     int n = in.queryCount();
     int m = in.keyCount();
     int dv = in.valueDim();
+    // the features' exponents hold tau |x|^2 / 2 and sqrt(tau) W x: both must be finite (the estimator's precondition)
+    double qn = AttentionInputs.maxNorm(in.queriesRowMajor(), n, in.headDim());
+    double kn = AttentionInputs.maxNorm(in.keysRowMajor(), m, in.headDim());
+    double xn = Math.max(qn, kn);
+    double exponent = in.scale() * xn * xn;
+    double projected = Math.sqrt(in.scale()) * xn * map.projection().maxRowNorm();
+    if (!Double.isFinite(exponent) || !Double.isFinite(projected)) {
+      throw new IllegalArgumentException("random features overflow: tau max|x|^2 = " + exponent + " and sqrt(tau) max|w|"
+          + " max|x| = " + projected + " must be finite (scale " + in.scale() + ", largest input norm " + xn + ")");
+    }
     FeatureMatrix kf = map.keys(in.keysRowMajor(), m, in.scale(), parallel);
     FeatureMatrix qf = map.queries(in.queriesRowMajor(), n, in.scale(), kf, parallel);
     int f = qf.features();
@@ -96,6 +106,7 @@ public final class LowRankPart {
           int rows = r1 - r0;
           double[] panel = new double[rows * keyBlock];
           for (int j0 = 0; j0 < m; j0 += keyBlock) {
+            Parallel.checkInterrupted();
             int kb = Math.min(keyBlock, m - j0);
             // transpose in 8-key strips: contiguous writes, 8 open read streams
             for (int js = 0; js < kb; js += 8) {

@@ -166,6 +166,7 @@ public final class PositiveRandomFeatures {
           int i0 = Parallel.chunkStart(c, chunks, blocks) * BLOCK;
           int i1 = Math.min(rows, Parallel.chunkEnd(c, chunks, blocks) * BLOCK);
           for (int b0 = i0; b0 < i1; b0 += BLOCK) {
+            Parallel.checkInterrupted();
             int nr = Math.min(BLOCK, i1 - b0);
             Arrays.fill(u, 0.0);
             Gemm.multiplyAdd(x, b0 * d, d, projectionT, 0, r, u, 0, r, nr, d, r);

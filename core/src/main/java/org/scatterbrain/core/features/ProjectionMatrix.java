@@ -129,6 +129,11 @@ public final class ProjectionMatrix {
     }
   }
 
+  /** The largest Euclidean norm of a row of W. */
+  public double maxRowNorm() {
+    return org.scatterbrain.core.AttentionInputs.maxNorm(w, rows, dim);
+  }
+
   /** Number of projection rows r. */
   public int rows() {
     return rows;

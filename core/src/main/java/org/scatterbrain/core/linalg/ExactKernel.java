@@ -54,6 +54,7 @@ public final class ExactKernel {
           int b0 = Parallel.chunkStart(c, chunks, blocks);
           int b1 = Parallel.chunkEnd(c, chunks, blocks);
           for (int b = b0; b < b1; b++) {
+            Parallel.checkInterrupted();
             int i0 = b * QUERY_BLOCK;
             int rows = Math.min(QUERY_BLOCK, n - i0);
             attendBlock(q, i0, rows, kt, v, m, d, dv, scale, out, logZ, entropy, s);

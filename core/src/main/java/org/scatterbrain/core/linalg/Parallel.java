@@ -32,6 +32,17 @@ public final class Parallel {
     return (int) ((long) (c + 1) * count / chunks);
   }
 
+  /**
+   * Throws {@link java.util.concurrent.CancellationException} when the calling thread has been interrupted (the
+   * interrupt stays set): every kernel calls this between blocks of work, so a caller with a time limit can stop an
+   * estimate by interrupting its thread. Costs one volatile read.
+   */
+  public static void checkInterrupted() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new java.util.concurrent.CancellationException("estimate interrupted");
+    }
+  }
+
   /** Calls {@code body} for every chunk index in {@code [0, chunks)}, on the common pool when parallel. */
   public static void forEachChunk(int chunks, boolean parallel, IntConsumer body) {
     if (parallel && chunks > 1) {

@@ -84,6 +84,7 @@ public final class ErrorMetrics {
           int[] keys = support == null ? null : new int[support.maxRowSupport()];
           int[] counts = support == null ? null : new int[support.maxRowSupport()];
           for (int b = Parallel.chunkStart(c, chunks, blocks); b < Parallel.chunkEnd(c, chunks, blocks); b++) {
+            Parallel.checkInterrupted();
             int i0 = b * block;
             int rows = Math.min(block, n - i0);
             for (int x = 0; x < rows * d; x++) {
@@ -115,24 +116,26 @@ public final class ErrorMetrics {
     double tvSum = 0;
     double tvMax = 0;
     double massSum = 0;
+    // means as sums of x / n: a row KL can be near the largest double (attention at extreme temperatures), and the
+    // mean of finite values stays finite this way
     for (int i = 0; i < n; i++) {
       d2 += diff2[i];
       e2 += exact2[i];
       mx = Math.max(mx, maxAbs[i]);
-      klSum += kl[i];
+      klSum += kl[i] / n;
       klMax = Math.max(klMax, kl[i]);
-      tvSum += tv[i];
+      tvSum += tv[i] / n;
       tvMax = Math.max(tvMax, tv[i]);
-      massSum += mass[i];
+      massSum += mass[i] / n;
     }
     return new AttentionErrors(
         Math.sqrt(d2 / e2),
         mx,
-        klSum / n,
+        klSum,
         klMax,
-        tvSum / n,
+        tvSum,
         tvMax,
-        support == null ? Double.NaN : massSum / n);
+        support == null ? Double.NaN : massSum);
   }
 
   private static void rowErrors(

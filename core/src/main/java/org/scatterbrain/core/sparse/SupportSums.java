@@ -82,6 +82,7 @@ public final class SupportSums {
             for (int t = Parallel.chunkStart(c, chunks, tiles);
                 t < Parallel.chunkEnd(c, chunks, tiles);
                 t++) {
+              Parallel.checkInterrupted();
               support.fillTile(r, t, w.tile);
               w.accumulate(out);
             }

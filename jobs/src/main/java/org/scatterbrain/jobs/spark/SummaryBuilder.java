@@ -114,6 +114,37 @@ public final class SummaryBuilder {
         .drop("newest");
   }
 
+  /**
+   * What the summary leaves out, and why, one line each: failed trials (no metrics), and non-finite values in ok rows
+   * (which this version never writes: they come from results of older versions) per metric. Empty when nothing is
+   * left out. Metrics that were not computed (attention errors above the size limit) are nulls, not drops.
+   */
+  public static List<String> dropped(Dataset<Row> results) {
+    List<String> out = new ArrayList<>();
+    Dataset<Row> approx = results.filter(col(ResultSchema.METHOD).notEqual("exact"));
+    long failed = approx.filter(col(ResultSchema.STATUS).notEqual("ok")).count();
+    if (failed > 0) {
+      out.add("dropped: " + failed + " failed trials (status 'failed'; their errors are in the results, and a rerun "
+          + "computes them again)");
+    }
+    Dataset<Row> ok = approx.filter(col(ResultSchema.STATUS).equalTo("ok"));
+    List<Column> counts = new ArrayList<>();
+    for (String m : METRICS) {
+      Column v = col(m).cast("double");
+      counts.add(org.apache.spark.sql.functions.sum(when(v.isNotNull().and(isnan(v).or(v.isin(Double.POSITIVE_INFINITY,
+          Double.NEGATIVE_INFINITY))), 1).otherwise(0)).as(m));
+    }
+    Row r = ok.agg(counts.get(0), counts.subList(1, counts.size()).toArray(Column[]::new)).first();
+    for (int i = 0; i < METRICS.size(); i++) {
+      long n = r.isNullAt(i) ? 0 : r.getLong(i);
+      if (n > 0) {
+        out.add("dropped: " + n + " non-finite values of " + METRICS.get(i) + " in ok rows (written by an older "
+            + "version, which did not check metrics; rerun those trials with --force to replace them)");
+      }
+    }
+    return out;
+  }
+
   /** Student t quantile t_{0.975, k - 1}, null below two samples. */
   private static final UDF1<Long, Double> T975 =
       k -> k == null || k < 2 ? null : new TDistribution(k - 1).inverseCumulativeProbability(0.975);
@@ -253,7 +284,8 @@ public final class SummaryBuilder {
             .select(concatCols(CELL, col(VARIANT).as("runner_up_variant"), col(ERR).as("runner_up_error")));
     return leftJoinNullSafe(best, second, CELL)
         .withColumn("margin", col("runner_up_error").minus(col("best_error")))
-        .withColumn("ratio", col("runner_up_error").divide(col("best_error")))
+        // a best error of exactly 0 (a sparse method exact at an extreme temperature) has no ratio
+        .withColumn("ratio", when(col("best_error").gt(0), col("runner_up_error").divide(col("best_error"))))
         .orderBy(cols(CELL));
   }
 

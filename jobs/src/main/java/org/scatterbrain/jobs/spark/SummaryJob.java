@@ -116,6 +116,9 @@ public final class SummaryJob implements Callable<Integer> {
       writeCsv(cells, target.resolve("cells.csv"));
       writeCsv(winners, target.resolve("winners.csv"));
       writeCsv(fits, target.resolve("fits.csv"));
+      for (String line : SummaryBuilder.dropped(rows)) {
+        out.println(line);
+      }
       out.printf(Locale.ROOT, "summary of %s: %d cell x variant rows, %d cells, %d power-law fits%n", in,
           cells.count(), winners.count(), fits.count());
       out.println("written to " + target + " (Parquet: cells, winners, fits; CSV: cells.csv, winners.csv, fits.csv)");

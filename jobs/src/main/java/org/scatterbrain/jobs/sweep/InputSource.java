@@ -25,6 +25,9 @@ public sealed interface InputSource extends Serializable
     return false;
   }
 
+  /** The largest Euclidean norm of a query row and of a key row (head dim d): bounds every logit. */
+  double[] maxNorms(int d);
+
   /** Largest n the source can provide. */
   default int maxLength() {
     return Integer.MAX_VALUE;
@@ -71,6 +74,11 @@ public sealed interface InputSource extends Serializable
     }
 
     @Override
+    public double[] maxNorms(int d) {
+      return new double[] {norm.forDim(d), norm.forDim(d)};
+    }
+
+    @Override
     public AttentionInputs create(int n, int d, int dv, double beta, long seed, HeadStore heads) {
       AttentionInputs in =
           InputGenerators.gaussian(
@@ -98,6 +106,11 @@ public sealed interface InputSource extends Serializable
     public String id() {
       return "clustered(clusters=" + clusters + ",spread=" + Canonical.number(spread) + ",norm=" + norm
           + (contiguous ? ",contiguous" : "") + (selfAttention ? ",self-attention" : "") + ")";
+    }
+
+    @Override
+    public double[] maxNorms(int d) {
+      return new double[] {norm.forDim(d), norm.forDim(d)};
     }
 
     @Override
@@ -154,7 +167,8 @@ public sealed interface InputSource extends Serializable
    * prefix plus a hash of the three arrays, so two heads of the same name from different folders are different
    * inputs.
    */
-  record Npy(String head, String contentHash, int rows, int d, int dv) implements InputSource {
+  record Npy(String head, String contentHash, int rows, int d, int dv, double maxQueryNorm, double maxKeyNorm)
+      implements InputSource {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -170,6 +184,11 @@ public sealed interface InputSource extends Serializable
     @Override
     public boolean fixedDims() {
       return true;
+    }
+
+    @Override
+    public double[] maxNorms(int dd) {
+      return new double[] {maxQueryNorm, maxKeyNorm};
     }
 
     @Override

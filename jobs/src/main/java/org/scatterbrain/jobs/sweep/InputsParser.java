@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.scatterbrain.core.AttentionInputs;
 import org.scatterbrain.core.io.NpyArray;
 import org.scatterbrain.core.io.NpyReader;
 
@@ -150,7 +151,8 @@ final class InputsParser {
       double[] qd = q.data();
       double[] kd = k.data();
       double[] vd = v.data();
-      InputSource.Npy src = new InputSource.Npy(head, contentHash(qd, kd, vd), q.rows(), q.cols(), v.cols());
+      InputSource.Npy src = new InputSource.Npy(head, contentHash(qd, kd, vd), q.rows(), q.cols(), v.cols(),
+          AttentionInputs.maxNorm(qd, q.rows(), q.cols()), AttentionInputs.maxNorm(kd, k.rows(), k.cols()));
       arrays.put(src.id(), new HeadStore.Arrays(qd, kd, vd));
       out.add(src);
     }

@@ -14,8 +14,9 @@ public final class Keys {
   public static final String METHODS = "methods";
   public static final String METRICS = "metrics";
   public static final String DEBUG = "debug";
+  public static final String LIMITS = "limits";
 
-  public static final Set<String> TOP = Set.of(NAME, SEED, INPUTS, AXES, METHODS, METRICS, DEBUG);
+  public static final Set<String> TOP = Set.of(NAME, SEED, INPUTS, AXES, METHODS, METRICS, DEBUG, LIMITS);
 
   // inputs
   public static final String KIND = "kind";
@@ -46,4 +47,8 @@ public final class Keys {
 
   // debug
   public static final String FAIL_TRIALS_MATCHING = "fail-trials-matching";
+  public static final String STALL_TRIALS_MATCHING = "stall-trials-matching";
+
+  // limits
+  public static final String TRIAL_SECONDS = "trial-seconds";
 }

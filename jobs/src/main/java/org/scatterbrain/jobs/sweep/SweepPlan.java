@@ -58,6 +58,7 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
         }
         for (int[] dd : dims) {
           for (double temperature : spec.temperatures()) {
+            requireFiniteLogits(source, dd[0], temperature);
             for (int seedIndex : spec.seeds()) {
               InputKey key = new InputKey(source, n, dd[0], dd[1], temperature, seedIndex);
               List<Trial> trials = cells.computeIfAbsent(key, x -> new ArrayList<>());
@@ -78,6 +79,23 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
           new InputGroup(key, key.inputSeed(spec.seed()), List.copyOf(e.getValue()), cost(spec, key, e.getValue())));
     }
     return new SweepPlan(spec, List.copyOf(groups));
+  }
+
+  /**
+   * Rejects a temperature at which an input's logits (or the random features' exponents, tau |x|^2) would overflow a
+   * double, before any work: exact attention itself would be NaN there.
+   */
+  private static void requireFiniteLogits(InputSource source, int d, double temperature) {
+    double tau = org.scatterbrain.core.AttentionInputs.temperatureScale(temperature, d);
+    double[] norms = source.maxNorms(d);
+    double logits = org.scatterbrain.core.AttentionInputs.logitBound(tau, norms[0], norms[1]);
+    double features = tau * Math.max(norms[0], norms[1]) * Math.max(norms[0], norms[1]);
+    if (!Double.isFinite(logits) || !Double.isFinite(features)) {
+      throw new SweepConfigException(Keys.ROOT + "." + Keys.AXES + "." + Keys.TEMPERATURE, temperature,
+          "temperatures at which the logits of input " + source.id() + " stay finite: with head dim " + d
+              + " and row norms up to " + Math.max(norms[0], norms[1]) + ", tau |q| |k| = " + logits
+              + " and tau |x|^2 = " + features + " overflow a double");
+    }
   }
 
   private static void validate(MethodSpec m, TrialMethod tm, int n) {

@@ -134,15 +134,35 @@ public record SweepSpec(
       }
     }
     String fail = "";
+    String stall = "";
     if (c.hasPath(Keys.DEBUG)) {
       Config dc = object(c, Keys.DEBUG, k(Keys.DEBUG));
-      unknownKeys(dc.root(), Set.of(Keys.FAIL_TRIALS_MATCHING), k(Keys.DEBUG));
+      unknownKeys(dc.root(), Set.of(Keys.FAIL_TRIALS_MATCHING, Keys.STALL_TRIALS_MATCHING), k(Keys.DEBUG));
       if (dc.hasPath(Keys.FAIL_TRIALS_MATCHING)) {
         fail = string(dc, Keys.FAIL_TRIALS_MATCHING, k(Keys.DEBUG, Keys.FAIL_TRIALS_MATCHING));
       }
+      if (dc.hasPath(Keys.STALL_TRIALS_MATCHING)) {
+        stall = string(dc, Keys.STALL_TRIALS_MATCHING, k(Keys.DEBUG, Keys.STALL_TRIALS_MATCHING));
+      }
+    }
+    double trialSeconds = 0;
+    if (c.hasPath(Keys.LIMITS)) {
+      Config lc = object(c, Keys.LIMITS, k(Keys.LIMITS));
+      unknownKeys(lc.root(), Set.of(Keys.TRIAL_SECONDS), k(Keys.LIMITS));
+      if (lc.hasPath(Keys.TRIAL_SECONDS)) {
+        ConfigValue v = lc.getValue(Keys.TRIAL_SECONDS);
+        Object u = v.unwrapped();
+        if (!"auto".equals(u)) {
+          if (!(u instanceof Number x) || !(x.doubleValue() > 0) || !(x.doubleValue() <= 7 * 86400.0)) {
+            throw new SweepConfigException(k(Keys.LIMITS, Keys.TRIAL_SECONDS), u,
+                "'auto' or a number of seconds in (0, 604800]");
+          }
+          trialSeconds = x.doubleValue();
+        }
+      }
     }
     return new SweepSpec(name, seed, inputs.sources(), inputs.heads(), lengths, headDims, valueDims, temperatures,
-        seeds, budgets, List.copyOf(methods), registry, new TrialSettings(seed, am, maxEntries, fail));
+        seeds, budgets, List.copyOf(methods), registry, new TrialSettings(seed, am, maxEntries, fail, stall, trialSeconds));
   }
 
   private static List<Integer> seeds(Config axes) {

@@ -4,6 +4,12 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.scatterbrain.core.AttentionInputs;
 import org.scatterbrain.core.Draws;
 import org.scatterbrain.core.Estimate;
@@ -15,11 +21,22 @@ import org.scatterbrain.core.metrics.ErrorReport;
 /**
  * Runs the trials of one input group on the calling thread: builds the inputs and the exact reference once, then
  * every trial against them. Plain Java (no Spark), sequential estimators (a Spark task has one core). A trial that
- * throws (any exception or error, out-of-memory included, but not a task kill or a dying JVM) or produces
- * non-finite output becomes a {@code failed} row with the message; nothing is lost.
+ * throws (any exception or error, out-of-memory included, but not a task kill or a dying JVM), produces a non-finite
+ * output or metric, or runs past its time limit becomes a {@code failed} row with the reason; nothing is lost.
+ *
+ * <p>The time limit ({@link TrialSettings#limitSeconds}) is enforced by a watchdog thread that interrupts the trial's
+ * thread; every core kernel checks for the interrupt between blocks of work, so the estimate (or its metrics) stops
+ * within one block, the trial is recorded as failed naming the limit, and the group goes on.
  */
 public final class TrialRunner {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "trial-time-limit");
+        t.setDaemon(true);
+        return t;
+      });
 
   private final TrialSettings settings;
   private final HeadStore heads;
@@ -78,12 +95,24 @@ public final class TrialRunner {
     long wall0 = System.nanoTime();
     long cpu0 = THREADS.getCurrentThreadCpuTime();
     TrialResult.Outcome outcome;
-    double wall;
-    double cpu;
+    double wall = Double.NaN;
+    double cpu = Double.NaN;
+    double limit = settings.limitSeconds(cell.exactWallSeconds());
+    Thread self = Thread.currentThread();
+    AtomicBoolean timedOut = new AtomicBoolean();
+    ScheduledFuture<?> alarm = WATCHDOG.schedule(() -> {
+      timedOut.set(true);
+      self.interrupt();
+    }, (long) Math.ceil(limit * 1e6), TimeUnit.MICROSECONDS);
     try {
+      String canonical = t.canonical(settings.sweepSeed());
       String fail = settings.failTrialsMatching();
-      if (!fail.isEmpty() && t.canonical(settings.sweepSeed()).contains(fail)) {
+      if (!fail.isEmpty() && canonical.contains(fail)) {
         throw new IllegalStateException("failure injected by sweep.debug.fail-trials-matching = '" + fail + "'");
+      }
+      String stall = settings.stallTrialsMatching();
+      if (!stall.isEmpty() && canonical.contains(stall)) {
+        Thread.sleep(TimeUnit.HOURS.toMillis(1));
       }
       Estimate e = t.method().config().create(false).estimate(inputs, Draws.create(t.seed()));
       wall = (System.nanoTime() - wall0) / 1e9;
@@ -91,12 +120,30 @@ public final class TrialRunner {
       requireFinite(e.outputRowMajor(), inputs.valueDim());
       ErrorReport err =
           ErrorMetrics.compare(reference, e, settings.attentionMetricsFor(inputs.queryCount()), false);
+      ResultChecks.requireFinite(err, e.memory());
       outcome = new TrialResult.Ok(err, e.memory(), e.emptyRows());
     } catch (Throwable e) {
-      rethrowIfFatal(e);
+      alarm.cancel(false);
+      if (timedOut.get()) {
+        Thread.interrupted(); // the watchdog's interrupt was for this trial only
+        outcome = new TrialResult.Failed(String.format(Locale.ROOT,
+            "TimeLimitExceeded: the trial ran longer than its limit of %s s (%s)",
+            settings.trialSeconds() > 0 ? Canonical.number(limit) : String.format(Locale.ROOT, "%.3g", limit),
+            settings.limitSource()));
+      } else {
+        rethrowIfFatal(e);
+        outcome = new TrialResult.Failed(describe(e));
+      }
+    } finally {
+      alarm.cancel(false);
+    }
+    if (timedOut.get()) {
+      // the alarm fired after the trial finished but before it was cancelled: clear its interrupt
+      Thread.interrupted();
+    }
+    if (Double.isNaN(wall)) {
       wall = (System.nanoTime() - wall0) / 1e9;
       cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
-      outcome = new TrialResult.Failed(describe(e));
     }
     return new TrialResult(t, inputSeed, outcome,
         new TrialResult.Timing(wall, cpu, start, System.currentTimeMillis()), cell, context);

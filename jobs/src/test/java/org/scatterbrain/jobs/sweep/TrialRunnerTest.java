@@ -60,4 +60,33 @@ class TrialRunnerTest {
     assertNull(r.get(0).ok().errors().attention());
     assertTrue(r.get(0).ok().errors().outputRelativeFrobenius() > 0);
   }
+
+  @Test
+  void aTrialPastItsTimeLimitIsAFailedRowAndTheGroupGoesOn() {
+    long t0 = System.nanoTime();
+    List<TrialResult> r =
+        runFirstGroup(
+            "sweep.methods = [ { method = exact }, { method = local, window = [8] }, { method = performer, features = [8] } ]\n"
+                + "sweep.debug.stall-trials-matching = \"method=local\"\nsweep.limits.trial-seconds = 0.5");
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertEquals(TrialResult.OK, r.get(0).status());
+    assertEquals(TrialResult.FAILED, r.get(1).status());
+    assertTrue(r.get(1).error().startsWith("TimeLimitExceeded: the trial ran longer than its limit of 0.5 s "
+        + "(sweep.limits.trial-seconds = 0.5)"), r.get(1).error());
+    assertTrue(r.get(1).timing().wallSeconds() >= 0.5 && r.get(1).timing().wallSeconds() < 5, r.get(1).timing().toString());
+    assertEquals(TrialResult.OK, r.get(2).status(), "the next trial runs normally: " + r.get(2).error());
+    assertFalse(Thread.currentThread().isInterrupted(), "the limit's interrupt does not leak");
+    assertTrue(seconds < 30, "the stalled trial was stopped (took " + seconds + " s)");
+  }
+
+  @Test
+  void anEstimateIsStoppedAtItsTimeLimitByTheKernelsChecks() {
+    // a real estimate (exact attention at n = 2048, about a second of work in kernels that check for the interrupt
+    // between blocks) with a limit far below its run time
+    List<TrialResult> r = runFirstGroup(
+        "sweep.axes.n = [2048]\nsweep.methods = [ { method = exact } ]\nsweep.metrics.attention = never\n"
+            + "sweep.limits.trial-seconds = 0.001");
+    assertEquals(TrialResult.FAILED, r.get(0).status());
+    assertTrue(r.get(0).error().startsWith("TimeLimitExceeded"), r.get(0).error());
+  }
 }
