@@ -32,6 +32,12 @@ final class OutputLock implements AutoCloseable {
   /** Claims {@code sweepDir} (created if needed), or throws {@link SweepConfigException} naming the holder. */
   static OutputLock claim(Path sweepDir) {
     Path file = sweepDir.resolve(".lock");
+    for (Path p = sweepDir; p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        throw new SweepConfigException("--output: " + p + " exists and is not a folder; allowed: a folder (or a path "
+            + "that does not exist yet) for " + sweepDir);
+      }
+    }
     FileChannel ch = null;
     try {
       Files.createDirectories(sweepDir);
@@ -62,7 +68,8 @@ final class OutputLock implements AutoCloseable {
       } catch (IOException ignored) {
         // the original error says more
       }
-      throw new SweepConfigException("--output: cannot lock " + file + ": " + ResultFiles.rootMessage(e));
+      throw new SweepConfigException("--output: cannot write into " + sweepDir + " (" + ResultFiles.rootMessage(e)
+          + "); allowed: a folder this user can write");
     }
   }
 

@@ -78,12 +78,16 @@ public final class RegressionJob implements Callable<Integer> {
   @Option(names = "--master", description = "Spark master when not started by spark-submit (default: local[*])")
   String master;
 
+  @Option(names = "--verbose", description = "print the stack trace of a failure")
+  boolean verbose;
+
   private SparkSession session;
   private PrintStream out = System.out;
   private PrintStream err = System.err;
 
   /** Entry point for spark-submit and the embedded launcher. */
   public static void main(String[] args) {
+    JobSupport.installInterruptHook(System.err);
     System.exit(run(args, null, System.out, System.err));
   }
 
@@ -99,6 +103,7 @@ public final class RegressionJob implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    JobSupport.requireValidMaster(master);
     // everything that can be checked without a testbed is checked before Spark starts (the baseline is chosen by
     // the testbed, which the speed probe reads on an executor)
     Config config = SweepJob.load(sweepFile, overrides);

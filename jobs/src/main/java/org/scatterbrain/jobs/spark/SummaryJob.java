@@ -37,6 +37,9 @@ public final class SummaryJob implements Callable<Integer> {
   @Option(names = "--master", description = "Spark master when not started by spark-submit (default: local[*])")
   String master;
 
+  @Option(names = "--verbose", description = "print the stack trace of a failure")
+  boolean verbose;
+
   private SparkSession session;
   private PrintStream out = System.out;
   private PrintStream err = System.err;
@@ -52,6 +55,7 @@ public final class SummaryJob implements Callable<Integer> {
 
   /** Entry point for spark-submit and the embedded launcher. */
   public static void main(String[] args) {
+    JobSupport.installInterruptHook(System.err);
     System.exit(run(args, null, System.out, System.err));
   }
 
@@ -61,7 +65,7 @@ public final class SummaryJob implements Callable<Integer> {
     job.session = spark;
     job.out = out;
     job.err = err;
-    return JobSupport.execute(job, args, out, err, e -> e instanceof BadInput);
+    return JobSupport.execute(job, args, out, err, e -> e instanceof BadInput || JobSupport.configError(e));
   }
 
   /** Checks that {@code dir} exists and holds sweep results, before Spark starts. */
@@ -79,6 +83,7 @@ public final class SummaryJob implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    JobSupport.requireValidMaster(master);
     Path in = results.toAbsolutePath().normalize();
     requireResults(in);
     Path target =

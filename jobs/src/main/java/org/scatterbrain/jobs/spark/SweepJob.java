@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import com.typesafe.config.ConfigException;
+import org.scatterbrain.jobs.sweep.Canonical;
 import org.scatterbrain.jobs.sweep.MethodRegistry;
 import org.scatterbrain.jobs.sweep.PlanReport;
 import org.scatterbrain.jobs.sweep.SweepConfigException;
@@ -47,6 +49,9 @@ public final class SweepJob implements Callable<Integer> {
   @Option(names = "--master", description = "Spark master when not started by spark-submit (default: local[*])")
   String master;
 
+  @Option(names = "--verbose", description = "print the stack trace of a failure")
+  boolean verbose;
+
   @Option(names = "--partitions", description = "cut the work into exactly this many committed pieces, balanced by "
       + "estimated cost (default: pieces of about --piece-seconds each)")
   int partitions;
@@ -78,6 +83,7 @@ public final class SweepJob implements Callable<Integer> {
 
   /** Entry point for spark-submit and the embedded launcher. */
   public static void main(String[] args) {
+    JobSupport.installInterruptHook(System.err);
     System.exit(run(args, null, System.out, System.err));
   }
 
@@ -103,21 +109,37 @@ public final class SweepJob implements Callable<Integer> {
     if (!Files.isRegularFile(file)) {
       throw new SweepConfigException("sweep file " + file + " does not exist or is not a file");
     }
-    Config c = ConfigFactory.parseFile(file.toFile());
+    Config c;
+    try {
+      c = ConfigFactory.parseFile(file.toFile());
+    } catch (ConfigException e) {
+      throw new SweepConfigException("sweep file " + file + ": " + e.getMessage());
+    }
     for (int i = overrides.size() - 1; i >= 0; i--) {
       String o = overrides.get(i);
       int eq = o.indexOf('=');
       if (eq <= 0) {
         throw new SweepConfigException("--set " + o + ": expected KEY=VALUE, e.g. --set sweep.axes.n=[512]");
       }
-      Config one = ConfigFactory.parseString(o.substring(0, eq).trim() + " = " + o.substring(eq + 1).trim());
-      c = one.withFallback(c);
+      String key = o.substring(0, eq).trim();
+      try {
+        Config one = ConfigFactory.parseString(key + " = " + o.substring(eq + 1).trim());
+        c = one.withFallback(c);
+      } catch (ConfigException e) {
+        throw new SweepConfigException("--set " + o + ": not a valid KEY=VALUE for key '" + key + "' (HOCON: "
+            + e.getMessage().replaceFirst("^String: 1: ", "") + ")");
+      }
     }
-    return c.resolve();
+    try {
+      return c.resolve();
+    } catch (ConfigException e) {
+      throw new SweepConfigException("sweep file " + file + ": " + e.getMessage());
+    }
   }
 
   @Override
   public Integer call() {
+    JobSupport.requireValidMaster(master);
     Config config = load(sweepFile, overrides);
     // relative npy folders are relative to the working directory (where users run from the repo root)
     SweepSpec spec = SweepSpec.parse(config, Path.of("").toAbsolutePath(), registry);
@@ -126,20 +148,31 @@ public final class SweepJob implements Callable<Integer> {
       PlanReport.print(plan, out, listTrials);
       return 0;
     }
+    requireNonNegative("--partitions", partitions);
+    requireNonNegative("--wave-groups", waveGroups);
+    requireNonNegative("--piece-seconds", pieceSeconds);
+    requireNonNegative("--progress-seconds", progressSeconds);
     String id = runId != null ? runId : SweepRunner.newRunId();
     if (!id.matches("[A-Za-z0-9_-]+")) {
       throw new SweepConfigException("--run-id", id, "letters, digits, '-' and '_'");
     }
-    Path runDir = output.resolve(spec.name()).resolve("run=" + id);
-    if (java.nio.file.Files.exists(runDir)) {
-      throw new SweepConfigException("--run-id", id, "a run id not used before in this sweep (" + runDir + " exists)");
-    }
+    Path sweepDir = output.resolve(spec.name()).toAbsolutePath().normalize();
+    // the folder is claimed before Spark starts: a file in its place, a folder we cannot write and a sweep already
+    // writing there are all reported now, before any work
+    OutputLock lock = OutputLock.claim(sweepDir);
     boolean own = session == null;
-    SparkSession spark = own ? JobSupport.session("scatterbrain sweep " + spec.name(), master) : session;
+    SparkSession spark = null;
     try {
+      Path runDir = sweepDir.resolve("run=" + id);
+      if (Files.exists(runDir)) {
+        throw new SweepConfigException("--run-id", id, "a run id not used before in this sweep (" + runDir + " exists)");
+      }
+      JobSupport.interruptMessage("sweep " + spec.name() + " interrupted: every finished piece is kept in " + sweepDir
+          + "; run the same command again to compute the rest");
+      spark = own ? JobSupport.session("scatterbrain sweep " + spec.name(), master) : session;
       SweepRunner runner = new SweepRunner(spark, err);
       SweepRunner.Report r = runner.run(plan, output, id, force,
-          new SweepRunner.Options(partitions, waveGroups, pieceSeconds, progressSeconds));
+          new SweepRunner.Options(partitions, waveGroups, pieceSeconds, progressSeconds), lock);
       printReport(r);
       try {
         Summary.bestPerTemperature(spark, r.sweepDir(), spec.registry(), out, err);
@@ -153,9 +186,16 @@ public final class SweepJob implements Callable<Integer> {
       }
       return 0;
     } finally {
-      if (own) {
+      lock.close();
+      if (own && spark != null) {
         spark.stop();
       }
+    }
+  }
+
+  private static void requireNonNegative(String option, double value) {
+    if (!(value >= 0) || Double.isInfinite(value)) {
+      throw new SweepConfigException(option, Canonical.number(value), "a finite number >= 0");
     }
   }
 

@@ -72,8 +72,16 @@ final class SweepRunner {
   }
 
   Report run(SweepPlan plan, Path output, String runId, boolean force, Options options) {
+    return run(plan, output, runId, force, options, null);
+  }
+
+  /** Runs with the sweep folder's lock {@code held} by the caller (null: claimed and released here). */
+  Report run(SweepPlan plan, Path output, String runId, boolean force, Options options, OutputLock held) {
     String name = plan.spec().name();
     Path sweepDir = output.resolve(name).toAbsolutePath().normalize();
+    if (held != null) {
+      return runLocked(plan, sweepDir, runId, force, options);
+    }
     try (OutputLock lock = OutputLock.claim(sweepDir)) {
       return runLocked(plan, sweepDir, runId, force, options);
     }
@@ -83,6 +91,7 @@ final class SweepRunner {
     String name = plan.spec().name();
     int planned = plan.trialCount();
     long start = System.nanoTime();
+    removeStalePieces(sweepDir);
     Set<String> done = force ? Set.of() : finishedTrials(sweepDir);
     SweepPlan todo = plan.without(t -> done.contains(t.trialId()));
     int skipped = planned - todo.trialCount();
@@ -132,6 +141,24 @@ final class SweepRunner {
     return new Report(sweepDir, runId, planned, skipped, counters.trialsDone().value(),
         counters.trialsFailed().value(), todo.groups().size(), counters.exactReferences().value(), wall,
         counters.taskSeconds().value(), counters.exactSeconds().value(), counters.estimatorSeconds().value(), slots);
+  }
+
+  /**
+   * Deletes the hidden half-written piece files a killed run left behind (never read: readers skip hidden files).
+   * Safe because the caller holds the folder's lock.
+   */
+  private void removeStalePieces(Path sweepDir) {
+    if (!Files.isDirectory(sweepDir)) {
+      return;
+    }
+    try (var files = Files.walk(sweepDir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".inprogress")).toList()) {
+        Files.deleteIfExists(f);
+        Files.deleteIfExists(f.resolveSibling("." + f.getFileName() + ".crc"));
+      }
+    } catch (java.io.IOException e) {
+      log.println("warning: could not remove half-written pieces of an earlier run in " + sweepDir + ": " + e);
+    }
   }
 
   /** Trial ids with an ok row anywhere in the sweep's folder (none when it does not exist yet). */
