@@ -28,6 +28,11 @@ public sealed interface InputSource extends Serializable
   /** The largest Euclidean norm of a query row and of a key row (head dim d): bounds every logit. */
   double[] maxNorms(int d);
 
+  /** The smallest n the source can provide (a clustered input needs a token per cluster). */
+  default int minLength() {
+    return 1;
+  }
+
   /** Largest n the source can provide. */
   default int maxLength() {
     return Integer.MAX_VALUE;
@@ -111,6 +116,11 @@ public sealed interface InputSource extends Serializable
     @Override
     public double[] maxNorms(int d) {
       return new double[] {norm.forDim(d), norm.forDim(d)};
+    }
+
+    @Override
+    public int minLength() {
+      return clusters;
     }
 
     @Override

@@ -34,6 +34,13 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
           }
           for (int n : spec.lengths()) {
             validate(m, tm, n);
+            double perRow = Math.ceil(tm.config().entriesPerRow(n, n));
+            // exact attention is streamed (its "entries" are the paper's count, not storage)
+            if (m.codec().budgeted() && perRow * n > MAX_ARRAY) {
+              throw new SweepConfigException(m.path() + " (" + tm.canonical() + ") at n = " + n + " stores " + perRow
+                  + " entries per row, " + (long) (perRow * n) + " in all: more than a Java array holds ("
+                  + MAX_ARRAY + "); allowed: a smaller n or budget");
+            }
           }
           mine.add(tm);
         }
@@ -57,6 +64,10 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
           }
         }
         for (int[] dd : dims) {
+          if ((long) n * Math.max(dd[0], dd[1]) > MAX_ARRAY) {
+            throw new SweepConfigException(Keys.ROOT + "." + Keys.AXES + "." + Keys.N, n, "n x max(d, dv) at most "
+                + MAX_ARRAY + " (one Java array holds the queries): with d = " + dd[0] + " and dv = " + dd[1]);
+          }
           for (double temperature : spec.temperatures()) {
             requireFiniteLogits(source, dd[0], temperature);
             for (int seedIndex : spec.seeds()) {
@@ -80,6 +91,9 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
     }
     return new SweepPlan(spec, List.copyOf(groups));
   }
+
+  /** The largest Java array (the VMs' common limit, a few below Integer.MAX_VALUE). */
+  static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
   /**
    * Rejects a temperature at which an input's logits (or the random features' exponents, tau |x|^2) would overflow a

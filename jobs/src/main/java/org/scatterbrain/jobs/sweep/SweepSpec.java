@@ -109,6 +109,10 @@ public record SweepSpec(
           throw new SweepConfigException(
               k(Keys.AXES, Keys.N), n, "at most " + s.maxLength() + " for input " + s.id());
         }
+        if (n < s.minLength()) {
+          throw new SweepConfigException(
+              k(Keys.AXES, Keys.N), n, "at least " + s.minLength() + " for input " + s.id() + " (a token per cluster)");
+        }
       }
     }
     List<MethodSpec> methods = MethodsParser.parse(c, !budgets.isEmpty(), registry);
