@@ -198,6 +198,138 @@ class ClusterIT {
     assertTrue(report.startsWith("# Regression benchmark: PASS"), report.lines().findFirst().orElse(""));
   }
 
+  /** A sweep of about 20 s of work on the 2-core worker, in pieces of about a second: long enough to kill mid-run. */
+  private static final String LONG_SWEEP =
+      """
+      sweep {
+        name = fault-it
+        seed = 7
+        inputs = [ { kind = gaussian, norm = unit-logit }, { kind = clustered, clusters = 8 } ]
+        axes { n = [1024], head-dim = [32], temperature = [1, 4, 16], seeds = 4, budget = [32] }
+        methods = [ { method = exact }, { method = performer }, { method = local }, { method = scatterbrain, sparse = local } ]
+      }
+      """;
+  private static final int LONG_TRIALS = 2 * 3 * 4 * 4;
+
+  /** Submits the long sweep without waiting; the caller waits for (or kills) the process. */
+  private static Process submitLong(Path conf, Path output, Path log, String... extra) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("bin/spark-cluster").toString(),
+        "--dist", dist.toString(), "--work", work.toString(), "submit",
+        "--class", "org.scatterbrain.jobs.spark.SweepJob", "--conf", "spark.ui.enabled=false",
+        jobJar.toString(), conf.toString(), "--output", output.toString(), "--progress-seconds", "0"));
+    cmd.addAll(List.of(extra));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    return pb.start();
+  }
+
+  /** Waits until at least {@code pieces} results files exist below {@code dir}. */
+  private static void awaitPieces(Path dir, int pieces, Process p, Path log) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (countPieces(dir) >= pieces) {
+        return;
+      }
+      if (!p.isAlive()) {
+        throw new AssertionError("the sweep ended before " + pieces + " pieces were written:\n"
+            + Files.readString(log) + diagnostics());
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no " + pieces + " pieces in " + dir + " after 60 s" + diagnostics());
+  }
+
+  private static long countPieces(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(f -> f.getFileName().toString().matches("part-.*\\.parquet")).count();
+    }
+  }
+
+  /** Each row's trial id once, every trial ok: {@code trials} distinct ids in as many rows. */
+  private static void assertEachTrialOnce(Path sweepDir, int trials) {
+    SparkSession spark = SparkSession.builder().master("local[1]").appName("ClusterIT")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    try {
+      Dataset<Row> rows = spark.read().option("mergeSchema", "true").parquet(sweepDir.toString()).cache();
+      assertEquals(trials, rows.count(), "rows in " + sweepDir);
+      assertEquals(trials, rows.select(ResultSchema.TRIAL_ID).distinct().count(), "distinct trial ids");
+      assertEquals(0, rows.filter(functions.col(ResultSchema.STATUS).notEqual("ok")).count(), "trials not ok");
+    } finally {
+      spark.stop();
+    }
+  }
+
+  @Test
+  @Timeout(value = 200, unit = TimeUnit.SECONDS)
+  void aDriverKilledMidSweepLosesOnlyItsRunningPieces() throws Exception {
+    Path conf = work.resolve("fault-driver.conf");
+    Files.writeString(conf, LONG_SWEEP);
+    Path output = work.resolve("results-driver-kill");
+    Path log = work.resolve("fault-driver-1.log");
+    Process first = submitLong(conf, output, log);
+    awaitPieces(output, 3, first, log);
+    // kill -9 the driver (spark-submit's JVM and the scripts around it): no shutdown hook, no cleanup
+    first.descendants().forEach(ProcessHandle::destroyForcibly);
+    first.destroyForcibly();
+    first.waitFor(10, TimeUnit.SECONDS);
+    Thread.sleep(2000);
+    long committed = committedTrials(output.resolve("fault-it"));
+    assertTrue(committed > 0 && committed < LONG_TRIALS, "committed before the kill: " + committed);
+
+    Run again = cluster(SUBMIT_TIMEOUT, work.resolve("fault-driver-2.log"), "submit",
+        "--class", "org.scatterbrain.jobs.spark.SweepJob", "--conf", "spark.ui.enabled=false",
+        jobJar.toString(), conf.toString(), "--output", output.toString(), "--progress-seconds", "0");
+    assertEquals(0, again.exit(), () -> "the rerun failed:\n" + again.output() + diagnostics());
+    // the rerun computes exactly what was not committed
+    assertTrue(again.output().contains(committed + " already done; " + (LONG_TRIALS - committed) + " to run"),
+        again.output());
+    assertTrue(again.output().contains((LONG_TRIALS - committed) + " run, 0 failed"), again.output());
+    assertEachTrialOnce(output.resolve("fault-it"), LONG_TRIALS);
+  }
+
+  @Test
+  @Timeout(value = 200, unit = TimeUnit.SECONDS)
+  void anExecutorKilledMidSweepRecomputesOnlyItsPiecesAndCountsEachTrialOnce() throws Exception {
+    Path conf = work.resolve("fault-executor.conf");
+    Files.writeString(conf, LONG_SWEEP);
+    Path output = work.resolve("results-executor-kill");
+    Path log = work.resolve("fault-executor.log");
+    Process p = submitLong(conf, output, log);
+    awaitPieces(output, 3, p, log);
+    List<ProcessHandle> executors = ProcessHandle.allProcesses()
+        .filter(h -> h.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend")
+            && c.contains(dist.toString())).orElse(false))
+        .toList();
+    assertEquals(1, executors.size(), () -> "executors: " + executors + diagnostics());
+    executors.get(0).destroyForcibly();
+    assertTrue(p.waitFor(150, TimeUnit.SECONDS), "the sweep did not finish after the executor was killed");
+    String out = Files.readString(log);
+    assertEquals(0, p.exitValue(), () -> "the sweep failed after an executor was killed:\n" + out + diagnostics());
+    // the counters count each trial once although the lost executor's pieces ran twice
+    assertTrue(out.contains("trials: " + LONG_TRIALS + " planned, 0 skipped (already ok), " + LONG_TRIALS
+        + " run, 0 failed"), out);
+    assertEachTrialOnce(output.resolve("fault-it"), LONG_TRIALS);
+  }
+
+  private static long committedTrials(Path sweepDir) throws IOException {
+    SparkSession spark = SparkSession.builder().master("local[1]").appName("ClusterIT")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    try {
+      return countPieces(sweepDir) == 0 ? 0
+          : spark.read().option("mergeSchema", "true").parquet(sweepDir.toString())
+              .filter(functions.col(ResultSchema.STATUS).equalTo("ok")).select(ResultSchema.TRIAL_ID).distinct()
+              .count();
+    } finally {
+      spark.stop();
+    }
+  }
+
   /** target/scatterbrain-jobs-VERSION-job.jar, when not run by failsafe (which passes scatterbrain.jobJar). */
   private static Path findJobJar(Path target) throws IOException {
     try (var jars = Files.newDirectoryStream(target, "scatterbrain-jobs-*-job.jar")) {

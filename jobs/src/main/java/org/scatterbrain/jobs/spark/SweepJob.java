@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -213,8 +214,8 @@ public final class SweepJob implements Callable<Integer> {
         "time: %.1f s wall on %d slots; task work %.1f s (exact %.1f s, estimators %.1f s); outside trial work %.1f%%%n",
         r.wallSeconds(), r.slots(), r.taskSeconds(), r.exactSeconds(), r.estimatorSeconds(), 100 * r.overhead());
     out.printf(Locale.ROOT, "driver JVM: peak heap %.0f MiB of %.0f MiB%s%n", peakHeap() / 1048576.0,
-        Runtime.getRuntime().maxMemory() / 1048576.0, session == null && master == null
-            ? " (embedded: the executors' trials run in this JVM too)" : "");
+        Runtime.getRuntime().maxMemory() / 1048576.0, session == null && !new SparkConf().contains("spark.master")
+            && (master == null || master.startsWith("local")) ? " (embedded: the trials run in this JVM too)" : "");
   }
 
   /** The largest heap this JVM has used: the sum of the heap pools' peaks (an upper bound of the true peak). */

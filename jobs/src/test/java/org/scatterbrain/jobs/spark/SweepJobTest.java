@@ -209,4 +209,20 @@ class SweepJobTest {
     assertEquals(2 * 4, rows.count());
     assertEquals(0, rows.filter("n != 64 OR temperature != 2.0").count());
   }
+
+  @Test
+  void aTrialPastItsTimeLimitIsAFailedRowAndTheSweepFinishes() throws IOException {
+    Path output = tmp.resolve("limit");
+    Path conf = write(SWEEP + "sweep.debug.stall-trials-matching = \"method=local\"\nsweep.limits.trial-seconds = 1\n");
+    assertEquals(3, run(spark("local[2]"), conf, output), log());
+    Dataset<Row> rows = results(output);
+    assertEquals(TRIALS, rows.count());
+    List<Row> failed = rows.filter("status = 'failed'").select("method", "error").collectAsList();
+    assertEquals(8, failed.size(), failed.toString());
+    for (Row r : failed) {
+      assertEquals("local", r.getString(0));
+      assertTrue(r.getString(1).startsWith("TimeLimitExceeded: the trial ran longer than its limit of 1 s"), r.getString(1));
+    }
+    assertEquals(TRIALS - 8, rows.filter("status = 'ok'").count());
+  }
 }
