@@ -299,4 +299,21 @@ class BadInputCorpusTest {
       return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).sorted().toList();
     }
   }
+
+  @Test
+  void aSecondSweepIntoAFolderInUseIsRefusedNamingTheFirst() throws IOException {
+    files();
+    Path sweepDir = output.resolve("corpus");
+    try (OutputLock held = OutputLock.claim(sweepDir)) {
+      List<String> before = listing(output);
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int code = SweepJob.run(new String[] {base.toString(), "--output", output.toString()}, null,
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8));
+      String msg = err.toString(StandardCharsets.UTF_8).trim();
+      assertEquals(2, code, msg);
+      assertTrue(msg.startsWith("error: --output: another sweep is writing into " + sweepDir + " (pid "), msg);
+      assertEquals(before, listing(output), "nothing written");
+    }
+  }
 }
