@@ -60,6 +60,15 @@ public final class ScatterbrainAttention implements AttentionEstimator {
    * implementations fix every random draw.
    */
   public Estimate estimate(AttentionInputs in, PositiveRandomFeatures map, SparseSupport support) {
+    return combine(in, map, support, parallel, "scatterbrain");
+  }
+
+  /**
+   * The Scatterbrain combination of a feature map and a support (shared with {@link HybridAttention}'s random-feature
+   * remainders), reported under {@code method}.
+   */
+  static Estimate combine(
+      AttentionInputs in, PositiveRandomFeatures map, SparseSupport support, boolean parallel, String method) {
     SparseAttention.requireShape(support, in);
     if (!support.deduplicated()) {
       throw new IllegalArgumentException(
@@ -108,7 +117,7 @@ public final class ScatterbrainAttention implements AttentionEstimator {
     double perRow = support.entriesPerRow() + 2.0 * map.featureCount();
     MemoryFootprint mem = new MemoryFootprint(perRow, perRow * n, stored, allocated);
     return new Estimate(
-        "scatterbrain", n, dv, out, mem, empty, new SupportRows(in, support, logZ, lr, lowRankWeights));
+        method, n, dv, out, mem, empty, new SupportRows(in, support, logZ, lr, lowRankWeights));
   }
 
   static double logAddExp(double a, double b) {

@@ -28,6 +28,14 @@ class BudgetRuleTest {
     r.put("scatterbrain local", b -> ScatterbrainConfig.forBudget(b, LocalConfig::forBudget));
     r.put("scatterbrain smyrf", b -> ScatterbrainConfig.forBudget(b, s -> SmyrfConfig.forBudget(s, 2, true)));
     r.put("scatterbrain reformer", b -> ScatterbrainConfig.forBudget(b, s -> ReformerConfig.forBudget(s, 2, 0)));
+    r.put("performer authors", AuthorsPerformerConfig::forBudget);
+    for (HybridConfig.Remainder rem : HybridConfig.Remainder.values()) {
+      boolean adaptive = rem == HybridConfig.Remainder.POOL || rem == HybridConfig.Remainder.SAMPLED;
+      r.put("hybrid " + rem, b -> HybridConfig.forBudget(b, rem, 0, false));
+      r.put("hybrid " + rem + " lsh", b -> HybridConfig.forBudget(b, rem, 2, adaptive));
+    }
+    r.put("oracle top", b -> OracleConfig.forBudget(b, false));
+    r.put("oracle top-uniform", b -> OracleConfig.forBudget(b, true));
     return r;
   }
 
@@ -57,7 +65,7 @@ class BudgetRuleTest {
         }
       }
     }
-    assertTrue(built > 12 * 590, "rules built " + built + " configs");
+    assertTrue(built > 23 * 590, "rules built " + built + " configs");
   }
 
   @Test

@@ -2,6 +2,7 @@ package org.scatterbrain.core;
 
 import java.util.List;
 import java.util.function.IntFunction;
+import org.scatterbrain.core.HybridConfig.Remainder;
 import org.scatterbrain.core.features.ProjectionScaling;
 
 /**
@@ -36,9 +37,9 @@ public final class EstimatorCatalog {
       return name + " " + small;
     }
 
-    /** Whether it takes the two stream seeds of {@link Draws} from the caller's generator (all but exact, Nystrom). */
+    /** Whether it takes the two stream seeds of {@link Draws} from the caller's generator (not exact, Nystrom, oracle). */
     public boolean drawsSeeds() {
-      return !(small instanceof ExactConfig || small instanceof NystromConfig);
+      return !(small instanceof ExactConfig || small instanceof NystromConfig || small instanceof OracleConfig);
     }
   }
 
@@ -64,7 +65,25 @@ public final class EstimatorCatalog {
             null, b -> ScatterbrainConfig.forBudget(b, s -> ReformerConfig.forBudget(s, 2, 0)), true, true),
         new Entry("scatterbrain-local", new ScatterbrainConfig(PerformerConfig.of(16), new LocalConfig(9)), null,
             b -> ScatterbrainConfig.forBudget(b, LocalConfig::forBudget), true, true),
-        new Entry("nystrom", new NystromConfig(10), new NystromConfig(64), NystromConfig::forBudget, false, false));
+        new Entry("nystrom", new NystromConfig(10), new NystromConfig(64), NystromConfig::forBudget, false, false),
+        new Entry("performer-authors", AuthorsPerformerConfig.of(20), AuthorsPerformerConfig.of(256),
+            AuthorsPerformerConfig::forBudget, true, false),
+        new Entry("hybrid-pool", new HybridConfig(9, 4, 0, 0, Remainder.POOL, 12, 6, 3, false),
+            HybridConfig.forBudget(256, Remainder.POOL, 0, false), b -> HybridConfig.forBudget(b, Remainder.POOL, 0,
+                false), true, true),
+        new Entry("hybrid-pool-adaptive", new HybridConfig(9, 4, 0, 0, Remainder.POOL, 12, 6, 3, true), null,
+            b -> HybridConfig.forBudget(b, Remainder.POOL, 0, true), true, true),
+        new Entry("hybrid-pool-lsh", new HybridConfig(6, 4, 10, 1, Remainder.POOL, 12, 6, 3, false), null,
+            b -> HybridConfig.forBudget(b, Remainder.POOL, 1, false), true, true),
+        new Entry("hybrid-sampled", new HybridConfig(9, 4, 0, 0, Remainder.SAMPLED, 16, 0, 0, false), null,
+            b -> HybridConfig.forBudget(b, Remainder.SAMPLED, 0, false), true, true),
+        new Entry("hybrid-favor", new HybridConfig(9, 4, 0, 0, Remainder.FAVOR, 8, 0, 0, false), null,
+            b -> HybridConfig.forBudget(b, Remainder.FAVOR, 0, false), true, true),
+        new Entry("hybrid-oprf", new HybridConfig(9, 4, 0, 0, Remainder.OPRF, 8, 0, 0, false), null,
+            b -> HybridConfig.forBudget(b, Remainder.OPRF, 0, false), true, true),
+        new Entry("oracle-top", new OracleConfig(12, false), null, b -> OracleConfig.forBudget(b, false), false, true),
+        new Entry("oracle-top-uniform", new OracleConfig(12, true), null, b -> OracleConfig.forBudget(b, true), false,
+            true));
   }
 
   /** The entry called {@code name}; throws naming the known ones. */

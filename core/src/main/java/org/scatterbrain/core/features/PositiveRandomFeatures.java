@@ -30,19 +30,67 @@ public final class PositiveRandomFeatures {
   private final double[] projectionT;
   private final boolean antithetic;
   private final double eps;
+  private final double oprfA;
+  private final double[] shift;
+  private final double slope;
 
-  private PositiveRandomFeatures(ProjectionMatrix projection, boolean antithetic, double eps) {
+  private PositiveRandomFeatures(ProjectionMatrix projection, boolean antithetic, double eps, double oprfA) {
     this.projection = projection;
     this.projectionT = RowMajor.transpose(projection.rowMajor(), projection.rows(), projection.dim());
     this.antithetic = antithetic;
     this.eps = eps;
+    this.oprfA = oprfA;
+    this.slope = Math.sqrt(1 - 4 * oprfA);
+    int d = projection.dim();
+    int r = projection.rows();
+    this.shift = new double[r];
+    if (oprfA != 0) {
+      double lnD = 0.25 * d * Math.log(1 - 4 * oprfA);
+      double[] w = projection.rowMajor();
+      for (int k = 0; k < r; k++) {
+        double s = 0;
+        for (int t = 0; t < d; t++) {
+          s += w[k * d + t] * w[k * d + t];
+        }
+        shift[k] = oprfA * s + lnD;
+      }
+    }
   }
 
   /** A feature map over an explicit projection; {@code eps >= 0} is added to stabilised features (0 = unbiased). */
   public static PositiveRandomFeatures of(ProjectionMatrix projection, boolean antithetic, double eps) {
     Objects.requireNonNull(projection, "projection");
     Checks.requireNonNegativeFinite(eps, "eps");
-    return new PositiveRandomFeatures(projection, antithetic, eps);
+    return new PositiveRandomFeatures(projection, antithetic, eps, 0.0);
+  }
+
+  /**
+   * Optimal positive random features (OPRF, "FAVOR++": Likhosherstov et al. 2022, "Chefs' Random Tables:
+   * Non-Trigonometric Random Features", Thm 4.2): {@code phi(x) = D exp(A |w|^2 + B w . x' - |x'|^2 / 2) / sqrt(F)}
+   * with {@code B = sqrt(1 - 4A)}, {@code D = (1 - 4A)^(d/4)} and {@code A <= 0} ({@link #optimalA}). For w ~ N(0,
+   * I) (every row of a chi-scaled block-orthogonal projection is), {@code E[phi(q) . phi(k)] = exp(tau q . k)} for
+   * any such A: the estimate stays unbiased while A shrinks its variance for inputs of the size it was chosen for.
+   */
+  public static PositiveRandomFeatures oprf(ProjectionMatrix projection, boolean antithetic, double a) {
+    Objects.requireNonNull(projection, "projection");
+    if (!(a <= 0) || !Double.isFinite(a)) {
+      throw new IllegalArgumentException("OPRF parameter A must be finite and <= 0, got " + a);
+    }
+    return new PositiveRandomFeatures(projection, antithetic, 0.0, a);
+  }
+
+  /**
+   * The variance-minimising A of OPRF for inputs whose pairs have mean {@code rho = E |q' + k'|^2} ({@code x' =
+   * sqrt(tau) x}) in dimension d (Likhosherstov et al. 2022, Thm 4.2): {@code A = (d - 2 rho - sqrt((2 rho + d)^2 +
+   * 8 d rho)) / (16 d)}, in (-infinity, 0]; A = 0 (FAVOR+) at rho = 0.
+   */
+  public static double optimalA(double rho, int d) {
+    return (d - 2 * rho - Math.sqrt((2 * rho + d) * (2 * rho + d) + 8.0 * d * rho)) / (16.0 * d);
+  }
+
+  /** The OPRF parameter A (0 for FAVOR+). */
+  public double oprfA() {
+    return oprfA;
   }
 
   /** The projection W. */
@@ -180,10 +228,10 @@ public final class PositiveRandomFeatures {
               double half = 0.5 * tau * sq;
               int o = i * f;
               for (int k = 0; k < r; k++) {
-                double v = sqrtTau * u[ii * r + k];
-                values[o + k] = v - half;
+                double v = slope * sqrtTau * u[ii * r + k];
+                values[o + k] = v - half + shift[k];
                 if (antithetic) {
-                  values[o + r + k] = -v - half;
+                  values[o + r + k] = -v - half + shift[k];
                 }
               }
             }

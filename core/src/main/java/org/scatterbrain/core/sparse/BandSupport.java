@@ -95,6 +95,11 @@ public final class BandSupport implements SparseSupport {
   }
 
   @Override
+  public boolean contains(int i, int j) {
+    return j >= 0 && j < m && j >= i - before && j < i + after;
+  }
+
+  @Override
   public boolean deduplicated() {
     return true;
   }

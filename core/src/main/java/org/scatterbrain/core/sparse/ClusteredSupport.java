@@ -212,6 +212,16 @@ public final class ClusteredSupport implements SparseSupport {
   }
 
   @Override
+  public boolean contains(int i, int j) {
+    for (int t = 0; t < rounds(); t++) {
+      if (meets(t, i, j)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
   public boolean deduplicated() {
     return dedup;
   }

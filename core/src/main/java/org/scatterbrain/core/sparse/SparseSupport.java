@@ -42,6 +42,17 @@ public interface SparseSupport {
    */
   int rowSupport(int i, int[] keys, int[] counts);
 
+  /**
+   * Whether pair (i, j) is in the support. The default searches {@link #rowSupport}; supports answer it in O(1) or
+   * O(rounds) where they can (it is used to count pairs once in a union of supports).
+   */
+  default boolean contains(int i, int j) {
+    int[] keys = new int[maxRowSupport()];
+    int[] counts = new int[maxRowSupport()];
+    int len = rowSupport(i, keys, counts);
+    return java.util.Arrays.binarySearch(keys, 0, len, j) >= 0;
+  }
+
   /** Stored entries per query row as the paper counts them (spec section 6): window, or cluster size x rounds. */
   double entriesPerRow();
 

@@ -6,6 +6,15 @@ import static org.scatterbrain.jobs.sweep.Params.BUCKET_SIZE;
 import static org.scatterbrain.jobs.sweep.Params.CLUSTER_SIZE;
 import static org.scatterbrain.jobs.sweep.Params.DEDUPLICATE;
 import static org.scatterbrain.jobs.sweep.Params.FEATURES;
+import static org.scatterbrain.jobs.sweep.Params.GLOBALS;
+import static org.scatterbrain.jobs.sweep.Params.GROUPS;
+import static org.scatterbrain.jobs.sweep.Params.LSH_ROUNDS;
+import static org.scatterbrain.jobs.sweep.Params.ORACLE_KIND;
+import static org.scatterbrain.jobs.sweep.Params.PERFORMER_KIND;
+import static org.scatterbrain.jobs.sweep.Params.REMAINDER;
+import static org.scatterbrain.jobs.sweep.Params.SAMPLES;
+import static org.scatterbrain.jobs.sweep.Params.SPLIT;
+import static org.scatterbrain.jobs.sweep.Params.TOP_K;
 import static org.scatterbrain.jobs.sweep.Params.HASH_ROUNDS;
 import static org.scatterbrain.jobs.sweep.Params.LANDMARKS;
 import static org.scatterbrain.jobs.sweep.Params.PINV_ITERATIONS;
@@ -17,7 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.scatterbrain.core.AuthorsPerformerConfig;
 import org.scatterbrain.core.ExactConfig;
+import org.scatterbrain.core.HybridConfig;
+import org.scatterbrain.core.OracleConfig;
 import org.scatterbrain.core.LocalConfig;
 import org.scatterbrain.core.NystromConfig;
 import org.scatterbrain.core.PerformerConfig;
@@ -47,10 +59,22 @@ public enum BuiltInMethods implements MethodCodec {
     }
   },
 
-  /** FAVOR+ positive random features: F = B / 2 (even when antithetic). */
-  PERFORMER("performer", List.of(FEATURES, ANTITHETIC)) {
+  /**
+   * FAVOR+ positive random features: F = B / 2 (even when antithetic). {@code kind = authors}: the authors' baseline
+   * (plain features with their eps stabilisers, label performer-authors).
+   */
+  PERFORMER("performer", List.of(FEATURES, ANTITHETIC, PERFORMER_KIND)) {
     @Override
     public Resolved resolve(Combination c) {
+      if ("authors".equals(c.get(PERFORMER_KIND, "unbiased"))) {
+        if (c.get(ANTITHETIC, false)) {
+          throw new IllegalArgumentException("the authors' Performer uses plain features: antithetic must be false");
+        }
+        AuthorsPerformerConfig a = c.budget() == null
+            ? AuthorsPerformerConfig.of(c.require(FEATURES))
+            : AuthorsPerformerConfig.forBudget(c.budget());
+        return new Resolved(a, recorded(FEATURES, a.features(), PERFORMER_KIND, "authors"));
+      }
       boolean anti = c.get(ANTITHETIC, true);
       PerformerConfig p = c.budget() == null
           ? new PerformerConfig(c.require(FEATURES), anti, ProjectionScaling.CHI, 0.0)
@@ -140,6 +164,90 @@ public enum BuiltInMethods implements MethodCodec {
         v.putAll(recorded(WINDOW, l.window()));
       }
       return new Resolved(sb, v);
+    }
+  },
+
+  /**
+   * Sparse + remainder beyond the paper (core's {@code HybridAttention}): a window, global key columns and optional
+   * SMYRF rounds exact, the rest estimated by pooled key groups (the default), sampled keys, FAVOR+ or OPRF features.
+   * With a budget: a quarter each to the window and the globals (an eighth each and a quarter to LSH buckets with
+   * lsh-rounds), the rest to the remainder; {@code split = adaptive} chooses the exact share per head.
+   */
+  HYBRID("hybrid", List.of(REMAINDER, WINDOW, GLOBALS, GROUPS, SAMPLES, FEATURES, LSH_ROUNDS, CLUSTER_SIZE, SPLIT)) {
+    @Override
+    public void checkEntry(Map<Param, List<Object>> lists, String path) {
+      List<Object> r = lists.get(REMAINDER);
+      if (r == null || r.size() != 1) {
+        throw new SweepConfigException(path + "." + REMAINDER.key(), r,
+            "exactly one of pool, sampled, favor, oprf (one method entry per remainder)");
+      }
+      Set<Param> allowed = new java.util.HashSet<>(List.of(REMAINDER, WINDOW, GLOBALS, LSH_ROUNDS, CLUSTER_SIZE, SPLIT));
+      switch ((String) r.get(0)) {
+        case "pool" -> allowed.addAll(List.of(GROUPS, SAMPLES));
+        case "sampled" -> allowed.add(SAMPLES);
+        default -> allowed.add(FEATURES);
+      }
+      for (Param p : lists.keySet()) {
+        if (!allowed.contains(p)) {
+          Set<String> keys = new TreeSet<>();
+          allowed.forEach(a -> keys.add(a.key()));
+          throw new SweepConfigException(path + "." + p.key(), lists.get(p),
+              "parameters of hybrid with remainder = " + r.get(0) + ": " + keys);
+        }
+      }
+    }
+
+    @Override
+    public Resolved resolve(Combination c) {
+      HybridConfig.Remainder rem = HybridConfig.Remainder.valueOf(c.<String>require(REMAINDER).toUpperCase(
+          java.util.Locale.ROOT));
+      int rounds = c.get(LSH_ROUNDS, 0);
+      boolean adaptive = "adaptive".equals(c.get(SPLIT, "fixed"));
+      HybridConfig h;
+      if (c.budget() != null) {
+        h = HybridConfig.forBudget(c.budget(), rem, rounds, adaptive);
+      } else {
+        int size = switch (rem) {
+          case POOL -> c.<Integer>require(GROUPS);
+          case SAMPLED -> c.<Integer>require(SAMPLES);
+          default -> c.<Integer>require(FEATURES);
+        };
+        int samples = rem == HybridConfig.Remainder.POOL ? c.<Integer>require(SAMPLES) : 0;
+        h = new HybridConfig(c.require(WINDOW), c.require(GLOBALS), rounds > 0 ? c.<Integer>require(CLUSTER_SIZE) : 0,
+            rounds, rem, size, samples, rem == HybridConfig.Remainder.POOL ? HybridConfig.DEFAULT_ITERATIONS : 0,
+            adaptive);
+      }
+      Map<Param, Object> v = recorded(REMAINDER, rem.name().toLowerCase(java.util.Locale.ROOT), WINDOW, h.window(),
+          GLOBALS, h.globals(), LSH_ROUNDS, h.lshRounds(), SPLIT, adaptive ? "adaptive" : "fixed");
+      if (h.lshRounds() > 0) {
+        v.put(CLUSTER_SIZE, h.lshClusterSize());
+      }
+      switch (rem) {
+        case POOL -> v.putAll(recorded(GROUPS, h.remainderSize(), SAMPLES, h.samples()));
+        case SAMPLED -> v.put(SAMPLES, h.remainderSize());
+        default -> v.put(FEATURES, h.remainderSize());
+      }
+      return new Resolved(h, v);
+    }
+  },
+
+  /**
+   * The oracle reference (reads the exact matrix; flagged as a reference, never a best method): top-k keys per row,
+   * renormalised (support = top: k = B) or with the exact rest spread uniformly (support = top-uniform: k = B / 2).
+   */
+  ORACLE("oracle", List.of(ORACLE_KIND, TOP_K)) {
+    @Override
+    public boolean reference() {
+      return true;
+    }
+
+    @Override
+    public Resolved resolve(Combination c) {
+      boolean uniform = "top-uniform".equals(c.require(ORACLE_KIND));
+      OracleConfig o = c.budget() == null
+          ? new OracleConfig(c.require(TOP_K), uniform)
+          : OracleConfig.forBudget(c.budget(), uniform);
+      return new Resolved(o, recorded(ORACLE_KIND, uniform ? "top-uniform" : "top", TOP_K, o.topK()));
     }
   };
 

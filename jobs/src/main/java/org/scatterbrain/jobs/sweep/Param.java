@@ -82,6 +82,18 @@ public record Param(
         text);
   }
 
+  /** A count in [0, max] that a budget sets ({@code size}). */
+  public static Param sizeCount(String key, String column, String shortName, int max) {
+    return new Param(key, ParamType.COUNT, column, true, false, shortName, null, null, null, List.of(), 0, max,
+        "integers in [0, " + max + "]");
+  }
+
+  /** One of {@code choices} with a default left out of ids and names ({@code idDefault}). */
+  public static Param choice(String key, String column, boolean qualifier, List<String> choices, String idDefault) {
+    return new Param(key, ParamType.CHOICE, column, false, qualifier, key, null, null, idDefault, choices, 0, 0,
+        String.join(", ", choices));
+  }
+
   /** An integer in [0, max]; {@code idDefault} is left out of trial ids (so it can be added to an existing method). */
   public static Param count(String key, String column, String shortName, int max, Integer idDefault) {
     return new Param(key, ParamType.COUNT, column, false, false, shortName, null, null, idDefault, List.of(), 0, max,

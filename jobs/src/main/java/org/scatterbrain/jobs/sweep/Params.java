@@ -31,8 +31,31 @@ public final class Params {
    */
   public static final Param PINV_ITERATIONS = Param.count("pinv-iterations", "pinv_iterations", "it", 100, 6);
 
+  /** Performer's kind: ours (unbiased, the default, left out of ids) or the authors' baseline (plain, with eps). */
+  public static final Param PERFORMER_KIND =
+      Param.choice("kind", "performer_kind", true, List.of("unbiased", "authors"), "unbiased");
+  /** The hybrid method's remainder estimate. */
+  public static final Param REMAINDER =
+      Param.choice("remainder", "remainder", true, List.of("pool", "sampled", "favor", "oprf"), null);
+  /** Global key columns of the hybrid support. */
+  public static final Param GLOBALS = Param.sizeCount("globals", "globals", "G", 1 << 20);
+  /** Pooled key groups. */
+  public static final Param GROUPS = Param.positiveInt("groups", "groups", true, "P");
+  /** Sampled keys (calibration of the pooled remainder, or the sampled remainder itself). */
+  public static final Param SAMPLES = Param.sizeCount("samples", "samples", "s", 1 << 20);
+  /** SMYRF rounds in the hybrid support (0: none). */
+  public static final Param LSH_ROUNDS = Param.count("lsh-rounds", "lsh_rounds", "lsh", 8, 0);
+  /** How the hybrid's budget is split: fixed (the default) or chosen per head on validation rows. */
+  public static final Param SPLIT = Param.choice("split", "split", false, List.of("fixed", "adaptive"), "fixed");
+  /** The oracle's kind: top-k renormalised, or top-k plus the exact rest spread uniformly. */
+  public static final Param ORACLE_KIND =
+      Param.choice("support", "oracle_support", true, List.of("top", "top-uniform"), null);
+  /** Keys per row of the oracle. */
+  public static final Param TOP_K = Param.positiveInt("top-k", "top_k", true, "k");
+
   /** Every built-in parameter, in canonical order. */
   public static final List<Param> ALL =
       List.of(FEATURES, CLUSTER_SIZE, BUCKET_SIZE, BUCKETS, HASH_ROUNDS, WINDOW, LANDMARKS, SPARSE, DEDUPLICATE, BUDGET,
-          ANTITHETIC, PINV_ITERATIONS);
+          ANTITHETIC, PINV_ITERATIONS, PERFORMER_KIND, REMAINDER, GLOBALS, GROUPS, SAMPLES, LSH_ROUNDS, SPLIT,
+          ORACLE_KIND, TOP_K);
 }

@@ -97,7 +97,7 @@ public record TrialMethod(String method, boolean reference, MethodConfig config,
   public String label() {
     StringBuilder b = new StringBuilder(method);
     for (Value v : values) {
-      if (v.param().qualifier()) {
+      if (v.param().qualifier() && !v.value().equals(v.param().idDefault())) {
         b.append('-').append(v.param().type().canonical(v.value()));
       }
     }

@@ -1,0 +1,179 @@
+package org.scatterbrain.core;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.scatterbrain.core.features.ProjectionMatrix;
+import org.scatterbrain.core.linalg.Gemm;
+import org.scatterbrain.core.linalg.Parallel;
+import org.scatterbrain.core.linalg.RowMajor;
+import org.scatterbrain.core.metrics.AllocationMeter;
+import org.scatterbrain.core.metrics.MemoryFootprint;
+import org.scatterbrain.core.sparse.SparseSupport;
+
+/**
+ * The authors' Performer ({@link AuthorsPerformerConfig}), computed as their formula states (features in double).
+ * Draws: two longs (Draws), the projection from the feature stream, as {@link PerformerAttention}. Cost O((n + m) F
+ * (d + dv)); memory O((n + m) F).
+ */
+public final class AuthorsPerformerAttention implements AttentionEstimator {
+  private final AuthorsPerformerConfig config;
+  private final boolean parallel;
+
+  AuthorsPerformerAttention(AuthorsPerformerConfig config, boolean parallel) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.parallel = parallel;
+  }
+
+  @Override
+  public AuthorsPerformerConfig config() {
+    return config;
+  }
+
+  @Override
+  public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    ProjectionMatrix w = Draws.split(rng).sampleFeatures(config.projection(), in.headDim()).projection();
+    return estimate(in, w);
+  }
+
+  /** The estimate with an explicit projection (F x d), to check the formula against another implementation. */
+  public Estimate estimate(AttentionInputs in, ProjectionMatrix projection) {
+    AllocationMeter meter = AllocationMeter.start(parallel);
+    int n = in.queryCount();
+    int m = in.keyCount();
+    int d = in.headDim();
+    int dv = in.valueDim();
+    int f = projection.rows();
+    double sqrtTau = Math.sqrt(in.scale());
+    double[] wt = RowMajor.transpose(RowMajor.copyOf(projection.toMatrix()), f, d);
+    double[] uq = exponents(in.queriesRowMajor(), n, d, f, wt, sqrtTau);
+    double[] uk = exponents(in.keysRowMajor(), m, d, f, wt, sqrtTau);
+    double inv = 1.0 / Math.sqrt(f);
+    double eps = config.featureEps();
+    // queries: c = the row's largest u; keys: c = the largest u over all keys (the exponents hold u - |x'|^2 / 2;
+    // the maxima are of u alone, as in the reference)
+    double[] uMaxQ = maxOfU(in.queriesRowMajor(), n, d, f, wt, sqrtTau);
+    double keyMax = Arrays.stream(maxOfU(in.keysRowMajor(), m, d, f, wt, sqrtTau)).max().orElse(0);
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < f; k++) {
+        uq[i * f + k] = (Math.exp(uq[i * f + k] - uMaxQ[i]) + eps) * inv;
+      }
+    }
+    for (int j = 0; j < m; j++) {
+      for (int k = 0; k < f; k++) {
+        uk[j * f + k] = (Math.exp(uk[j * f + k] - keyMax) + eps) * inv;
+      }
+    }
+    int width = dv + 1;
+    double[] v1 = new double[m * width];
+    for (int j = 0; j < m; j++) {
+      System.arraycopy(in.valuesRowMajor(), j * dv, v1, j * width, dv);
+      v1[j * width + dv] = 1.0;
+    }
+    double[] kvT = new double[f * width];
+    Gemm.multiplyAdd(RowMajor.transpose(uk, m, f), 0, m, v1, 0, width, kvT, 0, width, f, m, width);
+    double[] numDen = new double[n * width];
+    Gemm.multiplyAdd(uq, 0, f, kvT, 0, width, numDen, 0, width, n, f, width);
+    double[] out = new double[n * dv];
+    double[] den = new double[n];
+    double[] logZ = new double[n];
+    for (int i = 0; i < n; i++) {
+      den[i] = numDen[i * width + dv] + config.normalizerEps();
+      for (int c = 0; c < dv; c++) {
+        out[i * dv + c] = numDen[i * width + c] / den[i];
+      }
+      logZ[i] = Math.log(den[i]) + uMaxQ[i] + keyMax;
+    }
+    long allocated = meter.stop();
+    long stored = 8L * ((long) (n + m) * f + (long) n * width + (long) f * width + (long) f * d);
+    MemoryFootprint mem = new MemoryFootprint(config.entriesPerRow(n, m), config.entriesPerRow(n, m) * n, stored,
+        allocated);
+    return new Estimate("performer-authors", n, dv, out, mem, 0, new Rows(uq, uk, den, logZ, n, m, f));
+  }
+
+  /** {@code u - |x'|^2 / 2} with {@code u = W x'}, {@code x' = sqrt(tau) x}: rows x F. */
+  private double[] exponents(double[] x, int rows, int d, int f, double[] wt, double sqrtTau) {
+    double[] u = new double[rows * f];
+    Gemm.multiplyAdd(x, 0, d, wt, 0, f, u, 0, f, rows, d, f);
+    for (int i = 0; i < rows; i++) {
+      Parallel.checkInterrupted();
+      double sq = 0;
+      for (int t = 0; t < d; t++) {
+        sq += x[i * d + t] * x[i * d + t];
+      }
+      double half = 0.5 * sqrtTau * sqrtTau * sq;
+      for (int k = 0; k < f; k++) {
+        u[i * f + k] = sqrtTau * u[i * f + k] - half;
+      }
+    }
+    return u;
+  }
+
+  /** Per row, the largest {@code u = W x'}. */
+  private static double[] maxOfU(double[] x, int rows, int d, int f, double[] wt, double sqrtTau) {
+    double[] u = new double[rows * f];
+    Gemm.multiplyAdd(x, 0, d, wt, 0, f, u, 0, f, rows, d, f);
+    double[] out = new double[rows];
+    for (int i = 0; i < rows; i++) {
+      double mx = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < f; k++) {
+        mx = Math.max(mx, sqrtTau * u[i * f + k]);
+      }
+      out[i] = mx;
+    }
+    return out;
+  }
+
+  /** Rows {@code phi(q_i) . phi(k_j) / den_i} (not quite summing to 1: the normaliser's eps). */
+  private static final class Rows implements ApproximateAttention {
+    private final double[] phiQ;
+    private final double[] phiKT;
+    private final double[] den;
+    private final double[] logZ;
+    private final int n;
+    private final int m;
+    private final int f;
+
+    Rows(double[] phiQ, double[] phiK, double[] den, double[] logZ, int n, int m, int f) {
+      this.phiQ = phiQ;
+      this.phiKT = RowMajor.transpose(phiK, m, f);
+      this.den = den;
+      this.logZ = logZ;
+      this.n = n;
+      this.m = m;
+      this.f = f;
+    }
+
+    @Override
+    public int queryCount() {
+      return n;
+    }
+
+    @Override
+    public int keyCount() {
+      return m;
+    }
+
+    @Override
+    public void rows(int from, int to, double[] dst) {
+      Arrays.fill(dst, 0, (to - from) * m, 0.0);
+      Gemm.multiplyAdd(phiQ, from * f, f, phiKT, 0, m, dst, 0, m, to - from, f, m);
+      for (int i = from; i < to; i++) {
+        double inv = 1.0 / den[i];
+        for (int j = 0; j < m; j++) {
+          dst[(i - from) * m + j] *= inv;
+        }
+      }
+    }
+
+    @Override
+    public double logNormalizer(int i) {
+      return logZ[i];
+    }
+
+    @Override
+    public SparseSupport support() {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package org.scatterbrain.core;
+
+import java.util.Objects;
+
+/**
+ * A sparse + remainder estimator beyond the paper's Scatterbrain ({@link HybridAttention}): exact attention on a
+ * support made of a local window, G global key columns and optional SMYRF buckets (each pair counted once), and an
+ * estimate of everything off the support.
+ *
+ * @param window local window W (0: none)
+ * @param globals global key columns G, the keys with the largest mean-query logit (0: none)
+ * @param lshClusterSize SMYRF cluster size b of the optional LSH part (0 when {@code lshRounds} is 0)
+ * @param lshRounds SMYRF hash rounds h of the LSH part (0: none)
+ * @param remainder how the rest is estimated
+ * @param remainderSize groups P ({@link Remainder#POOL}), sampled keys s ({@link Remainder#SAMPLED}), or features F
+ *     ({@link Remainder#FAVOR}, {@link Remainder#OPRF}; antithetic, so even)
+ * @param samples keys sampled to calibrate the pooled mass ({@link Remainder#POOL} only, else 0)
+ * @param iterations Lloyd steps of the key groups ({@link Remainder#POOL} only)
+ * @param adaptive whether the split between the exact support and the remainder is chosen per head on a validation
+ *     sample of query rows ({@link Remainder#POOL} and {@link Remainder#SAMPLED}); the budget is the same
+ */
+public record HybridConfig(
+    int window,
+    int globals,
+    int lshClusterSize,
+    int lshRounds,
+    Remainder remainder,
+    int remainderSize,
+    int samples,
+    int iterations,
+    boolean adaptive)
+    implements MethodConfig {
+  /** How the attention off the support is estimated. */
+  public enum Remainder {
+    /**
+     * Pooled key groups (k-means in the queries' metric) with a head-level ratio calibration of the pooled mass
+     * from a stratified key sample. Deterministic given the sample; biased (per row), low variance.
+     */
+    POOL,
+    /** Horvitz-Thompson over a stratified sample of keys: unbiased for the unnormalised row sums. */
+    SAMPLED,
+    /** FAVOR+ antithetic positive random features corrected on the support (Scatterbrain's): unbiased. */
+    FAVOR,
+    /** Optimal positive random features (FAVOR++) corrected on the support: unbiased, lower variance. */
+    OPRF
+  }
+
+  /** Lloyd steps of the key groups by default: 3 (beyond it the error barely moves; each costs m P d). */
+  public static final int DEFAULT_ITERATIONS = 3;
+
+  /** Validates. */
+  public HybridConfig {
+    Checks.requireNonNegative(window, "window");
+    Checks.requireNonNegative(globals, "globals");
+    Checks.requireNonNegative(lshRounds, "lshRounds");
+    Checks.requireNonNegative(lshClusterSize, "lshClusterSize");
+    Objects.requireNonNull(remainder, "remainder");
+    Checks.requireNonNegative(samples, "samples");
+    Checks.requireNonNegative(iterations, "iterations");
+    if ((lshRounds == 0) != (lshClusterSize == 0)) {
+      throw new IllegalArgumentException("lshClusterSize and lshRounds must be both 0 (no LSH) or both > 0, got "
+          + lshClusterSize + " and " + lshRounds);
+    }
+    switch (remainder) {
+      case POOL -> Checks.requirePositive(remainderSize, "remainderSize (groups)");
+      case SAMPLED -> Checks.requirePositive(remainderSize, "remainderSize (sampled keys)");
+      default -> Checks.requirePositiveEven(remainderSize, "remainderSize (features)",
+          "antithetic features come in +/- pairs");
+    }
+    if (remainder != Remainder.POOL && samples != 0) {
+      throw new IllegalArgumentException("samples calibrate the pooled remainder only; got " + samples + " with "
+          + remainder);
+    }
+    if (adaptive && (remainder == Remainder.FAVOR || remainder == Remainder.OPRF)) {
+      throw new IllegalArgumentException("the adaptive split is implemented for the pool and sampled remainders, "
+          + "not " + remainder);
+    }
+    if (window + globals + lshRounds == 0) {
+      throw new IllegalArgumentException("the support needs a window, global columns or LSH rounds; got none");
+    }
+  }
+
+  /**
+   * The split of a budget of B entries per row: a quarter to the window and a quarter to the global columns (with
+   * LSH rounds, an eighth each and a quarter to the buckets), the rest to the remainder: P groups plus s = B / 8
+   * calibration samples (pool), s sampled keys, or F = rest / 2 antithetic features (2F entries).
+   */
+  public static HybridConfig forBudget(int budget, Remainder remainder, int lshRounds, boolean adaptive) {
+    return forSplit(budget, lshRounds > 0 ? 0.25 : 0.5, remainder, lshRounds, adaptive);
+  }
+
+  /**
+   * The budget B with a share {@code sparse} of it (window and global columns, equally) exact, plus a quarter for LSH
+   * buckets when {@code lshRounds > 0}; the rest to the remainder.
+   */
+  public static HybridConfig forSplit(int budget, double sparse, Remainder remainder, int lshRounds,
+      boolean adaptive) {
+    Checks.requirePositive(budget, "budget");
+    int exact = (int) Math.floor(budget * sparse);
+    int window = exact / 2;
+    int globals = exact - window;
+    int lsh = lshRounds > 0 ? budget / 4 : 0;
+    int cluster = lshRounds > 0 ? lsh / lshRounds : 0;
+    int rest = budget - window - globals - cluster * lshRounds;
+    int samples = 0;
+    int size;
+    switch (remainder) {
+      case POOL -> {
+        samples = budget / 8;
+        size = rest - samples;
+      }
+      case SAMPLED -> size = rest;
+      default -> size = Budgets.evenFloor(rest / 2);
+    }
+    Budgets.requireFits(window + globals > 0 && size > 0 && (lshRounds == 0 || cluster > 0), "hybrid", budget,
+        "8 entries (a window, a global column and the remainder)");
+    return new HybridConfig(window, globals, cluster, lshRounds, remainder, size, samples,
+        remainder == Remainder.POOL ? DEFAULT_ITERATIONS : 0, adaptive);
+  }
+
+  @Override
+  public AttentionEstimator create(boolean parallel) {
+    return new HybridAttention(this, parallel);
+  }
+
+  @Override
+  public String method() {
+    return "hybrid";
+  }
+
+  /** Entries of the remainder per row: groups and samples, sampled keys, or 2F for F features. */
+  public double remainderEntries() {
+    return switch (remainder) {
+      case POOL -> remainderSize + samples;
+      case SAMPLED -> remainderSize;
+      default -> 2.0 * remainderSize;
+    };
+  }
+
+  @Override
+  public double entriesPerRow(int n, int m) {
+    double lsh = lshRounds == 0 ? 0 : new SmyrfConfig(lshClusterSize, lshRounds, true).entriesPerRow(n, m);
+    return window + globals + lsh + remainderEntries();
+  }
+
+  @Override
+  public void validateFor(int n, int m) {
+    Checks.requireAtMost(window, m, "window", "m");
+    Checks.requireAtMost(globals, m, "globals", "m");
+    if (lshRounds > 0) {
+      new SmyrfConfig(lshClusterSize, lshRounds, true).validateFor(n, m);
+    }
+    if (remainder == Remainder.POOL || remainder == Remainder.SAMPLED) {
+      Checks.requireAtMost(remainderSize, m, "remainderSize", "m");
+    }
+  }
+}

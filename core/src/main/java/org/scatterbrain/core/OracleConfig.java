@@ -1,0 +1,44 @@
+package org.scatterbrain.core;
+
+/**
+ * The oracle reference (not a practical estimator: it reads the exact attention matrix, row by row): each row's
+ * exact top-k keys, renormalised ({@code uniformRest = false}), or the top-k keys plus the exact mass of the other
+ * keys spread uniformly over them ({@code uniformRest = true}). It shows the headroom of sparse + low-rank methods:
+ * what an estimator that found the right keys and the right off-support mass would reach.
+ *
+ * @param topK keys per row, k
+ * @param uniformRest whether the exact off-support mass is spread uniformly over the other keys
+ */
+public record OracleConfig(int topK, boolean uniformRest) implements MethodConfig {
+  /** Validates. */
+  public OracleConfig {
+    Checks.requirePositive(topK, "topK");
+  }
+
+  /** Top-B keys ({@code uniformRest = false}), or top-B/2 keys and the uniform rest, at a budget of B entries. */
+  public static OracleConfig forBudget(int budget, boolean uniformRest) {
+    int k = uniformRest ? budget / 2 : budget;
+    Budgets.requireFits(k >= 1, "oracle", budget, uniformRest ? "2 (1 key)" : "1 (1 key)");
+    return new OracleConfig(k, uniformRest);
+  }
+
+  @Override
+  public AttentionEstimator create(boolean parallel) {
+    return new OracleAttention(this, parallel);
+  }
+
+  @Override
+  public String method() {
+    return "oracle";
+  }
+
+  @Override
+  public double entriesPerRow(int n, int m) {
+    return Math.min(topK, m);
+  }
+
+  @Override
+  public void validateFor(int n, int m) {
+    Checks.requireAtMost(topK, m, "topK", "m");
+  }
+}

@@ -1,0 +1,177 @@
+package org.scatterbrain.core.pool;
+
+import java.util.Arrays;
+import org.scatterbrain.core.AttentionInputs;
+import org.scatterbrain.core.linalg.Gemm;
+import org.scatterbrain.core.linalg.Parallel;
+
+/**
+ * Key groups for pooled attention: each group's centroid stands for its members, so a query's attention to the
+ * group is estimated as {@code |members| exp(tau q . kbar)} (Jensen: a slight underestimate, which the estimator
+ * calibrates). The error of replacing {@code tau q . k_j} by {@code tau q . kbar} is, to first order, {@code tau q .
+ * (k_j - kbar)}; its mean square over the queries is {@code tau^2 (k_j - kbar)^T C (k_j - kbar)} with {@code C = Q^T
+ * Q / n}. So the groups are k-means clusters of the keys in that metric: start from equal contiguous segments of the
+ * eligible keys (deterministic, and it keeps neighbouring tokens together), then Lloyd steps; empty groups are dropped.
+ *
+ * <p>Cost: iterations x m x P x d multiply-adds, plus d^2 (n + m) for C and K C. Memory O(m d + P (d + dv)).
+ *
+ * @param groupOf group of each key, -1 for keys not grouped
+ * @param sizes members per group
+ * @param centroids row-major P x d mean keys
+ * @param valueSums row-major P x dv sums of the members' values
+ */
+public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[] valueSums) {
+  /** Number of groups P. */
+  public int count() {
+    return sizes.length;
+  }
+
+  /**
+   * Groups the keys {@code eligible} is true for into at most {@code groups} groups with {@code iterations} Lloyd
+   * steps. Not modified: {@code in}, {@code eligible}.
+   */
+  public static KeyGroups of(AttentionInputs in, boolean[] eligible, int groups, int iterations) {
+    int n = in.queryCount();
+    int m = in.keyCount();
+    int d = in.headDim();
+    int dv = in.valueDim();
+    double[] k = in.keysRowMajor();
+    int[] keys = new int[m];
+    int size = 0;
+    for (int j = 0; j < m; j++) {
+      if (eligible[j]) {
+        keys[size++] = j;
+      }
+    }
+    int p = Math.min(groups, size);
+    int[] groupOf = new int[m];
+    Arrays.fill(groupOf, -1);
+    for (int x = 0; x < size; x++) {
+      groupOf[keys[x]] = (int) ((long) x * p / size);
+    }
+    if (iterations > 0 && p > 1) {
+      // C = Q^T Q / n and KC = K C (rows of eligible keys): score_jh = k_j^T C c_h - c_h^T C c_h / 2
+      double[] qt = transpose(in.queriesRowMajor(), n, d);
+      double[] c = new double[d * d];
+      Gemm.multiplyAdd(qt, 0, n, in.queriesRowMajor(), 0, d, c, 0, d, d, n, d);
+      for (int x = 0; x < c.length; x++) {
+        c[x] /= n;
+      }
+      double[] ke = new double[size * d];
+      for (int x = 0; x < size; x++) {
+        System.arraycopy(k, keys[x] * d, ke, x * d, d);
+      }
+      double[] kc = new double[size * d];
+      Gemm.multiplyAdd(ke, 0, d, c, 0, d, kc, 0, d, size, d, d);
+      for (int it = 0; it < iterations; it++) {
+        Parallel.checkInterrupted();
+        int[] counts = new int[p];
+        double[] cent = new double[p * d];
+        for (int x = 0; x < size; x++) {
+          int g = groupOf[keys[x]];
+          counts[g]++;
+          for (int t = 0; t < d; t++) {
+            cent[g * d + t] += ke[x * d + t];
+          }
+        }
+        int alive = 0;
+        int[] index = new int[p];
+        for (int g = 0; g < p; g++) {
+          if (counts[g] > 0) {
+            for (int t = 0; t < d; t++) {
+              cent[alive * d + t] = cent[g * d + t] / counts[g];
+            }
+            index[alive++] = g;
+          }
+        }
+        double[] centT = new double[d * alive];
+        for (int g = 0; g < alive; g++) {
+          for (int t = 0; t < d; t++) {
+            centT[t * alive + g] = cent[g * d + t];
+          }
+        }
+        // half c^T C c per centroid
+        double[] cc = new double[alive * d];
+        Gemm.multiplyAdd(cent, 0, d, c, 0, d, cc, 0, d, alive, d, d);
+        double[] half = new double[alive];
+        for (int g = 0; g < alive; g++) {
+          double s = 0;
+          for (int t = 0; t < d; t++) {
+            s += cc[g * d + t] * cent[g * d + t];
+          }
+          half[g] = 0.5 * s;
+        }
+        final int block = 256;
+        double[] score = new double[block * alive];
+        for (int x0 = 0; x0 < size; x0 += block) {
+          int rows = Math.min(block, size - x0);
+          Arrays.fill(score, 0, rows * alive, 0.0);
+          Gemm.multiplyAdd(kc, x0 * d, d, centT, 0, alive, score, 0, alive, rows, d, alive);
+          for (int r = 0; r < rows; r++) {
+            int best = 0;
+            double bestValue = Double.NEGATIVE_INFINITY;
+            for (int g = 0; g < alive; g++) {
+              double v = score[r * alive + g] - half[g];
+              if (v > bestValue) {
+                bestValue = v;
+                best = g;
+              }
+            }
+            groupOf[keys[x0 + r]] = best;
+          }
+        }
+        p = alive;
+      }
+      // drop groups emptied by the last assignment
+      int[] counts = new int[p];
+      for (int x = 0; x < size; x++) {
+        counts[groupOf[keys[x]]]++;
+      }
+      int[] relabel = new int[p];
+      int alive = 0;
+      for (int g = 0; g < p; g++) {
+        relabel[g] = counts[g] > 0 ? alive++ : -1;
+      }
+      for (int x = 0; x < size; x++) {
+        groupOf[keys[x]] = relabel[groupOf[keys[x]]];
+      }
+      p = alive;
+    }
+    int[] sizes = new int[p];
+    double[] centroids = new double[p * d];
+    double[] valueSums = new double[p * dv];
+    double[] v = in.valuesRowMajor();
+    for (int x = 0; x < size; x++) {
+      int j = keys[x];
+      int g = groupOf[j];
+      sizes[g]++;
+      for (int t = 0; t < d; t++) {
+        centroids[g * d + t] += k[j * d + t];
+      }
+      for (int t = 0; t < dv; t++) {
+        valueSums[g * dv + t] += v[j * dv + t];
+      }
+    }
+    for (int g = 0; g < p; g++) {
+      for (int t = 0; t < d; t++) {
+        centroids[g * d + t] /= sizes[g];
+      }
+    }
+    return new KeyGroups(groupOf, sizes, centroids, valueSums);
+  }
+
+  private static double[] transpose(double[] x, int rows, int cols) {
+    double[] out = new double[rows * cols];
+    for (int i = 0; i < rows; i++) {
+      for (int c = 0; c < cols; c++) {
+        out[c * rows + i] = x[i * cols + c];
+      }
+    }
+    return out;
+  }
+
+  /** Bytes held. */
+  public long bytes() {
+    return 4L * (groupOf.length + sizes.length) + 8L * (centroids.length + valueSums.length);
+  }
+}
