@@ -20,17 +20,19 @@ public final class AttentionInputs {
   private final int d;
   private final int dv;
   private final double scale;
+  private final boolean causal;
   private final double[] q;
   private final double[] k;
   private final double[] v;
 
   private AttentionInputs(
-      int n, int m, int d, int dv, double scale, double[] q, double[] k, double[] v) {
+      int n, int m, int d, int dv, double scale, boolean causal, double[] q, double[] k, double[] v) {
     this.n = n;
     this.m = m;
     this.d = d;
     this.dv = dv;
     this.scale = scale;
+    this.causal = causal;
     this.q = q;
     this.k = k;
     this.v = v;
@@ -114,7 +116,7 @@ public final class AttentionInputs {
               + maxNorm(k, m, d) + " is not finite; allowed: a scale and norms whose product is below "
               + Double.MAX_VALUE);
     }
-    return new AttentionInputs(n, m, d, dv, scale, q, k, v);
+    return new AttentionInputs(n, m, d, dv, scale, false, q, k, v);
   }
 
   /**
@@ -179,7 +181,34 @@ public final class AttentionInputs {
 
   /** The same matrices with logit scale {@code tau}. */
   public AttentionInputs withScale(double tau) {
-    return ofRowMajor(n, m, d, dv, q, k, v, tau, false);
+    return ofRowMajor(n, m, d, dv, q, k, v, tau, false).withCausal(causal);
+  }
+
+  /**
+   * The same problem with the causal (decoder) mask on or off. Under the mask, query i sees key j only when
+   * {@code j <= i + (m - n)}: queries are the last n of the m positions (with m = n, each query sees itself and the
+   * keys before it; with m > n, the earlier keys are a cache every query sees), so every query sees at least one key.
+   *
+   * @throws IllegalArgumentException when causal and m < n (the first queries would see no key)
+   */
+  public AttentionInputs withCausal(boolean causal) {
+    if (causal && m < n) {
+      throw new IllegalArgumentException("a causal mask needs at least as many keys as queries (query i sees keys "
+          + "0..i + m - n), got n = " + n + " queries and m = " + m + " keys");
+    }
+    return causal == this.causal ? this : new AttentionInputs(n, m, d, dv, scale, causal, q, k, v);
+  }
+
+  /** Whether the causal mask applies ({@link #withCausal}). */
+  public boolean causal() {
+    return causal;
+  }
+
+  /**
+   * The keys query i sees: {@code [0, visibleKeys(i))}, i.e. m without the mask and {@code i + m - n + 1} with it.
+   */
+  public int visibleKeys(int i) {
+    return causal ? i + m - n + 1 : m;
   }
 
   /** The same matrices with scale {@code beta / sqrt(d)}: beta is the paper's inverse-temperature multiplier. */
@@ -254,6 +283,9 @@ public final class AttentionInputs {
 
   /** Inputs with keys and values permuted together: key row {@code j} of the result is key row {@code perm[j]}. */
   public AttentionInputs permuteKeys(int[] perm) {
+    if (causal) {
+      throw new IllegalArgumentException("keys cannot be permuted under the causal mask: it depends on their order");
+    }
     if (perm.length != m) {
       throw new IllegalArgumentException("perm has length " + perm.length + ", expected m = " + m);
     }
@@ -272,11 +304,11 @@ public final class AttentionInputs {
       System.arraycopy(k, perm[j] * d, k2, j * d, d);
       System.arraycopy(v, perm[j] * dv, v2, j * dv, dv);
     }
-    return new AttentionInputs(n, m, d, dv, scale, q, k2, v2);
+    return new AttentionInputs(n, m, d, dv, scale, false, q, k2, v2);
   }
 
   @Override
   public String toString() {
-    return "AttentionInputs[n=" + n + ", m=" + m + ", d=" + d + ", dv=" + dv + ", scale=" + scale + "]";
+    return "AttentionInputs[n=" + n + ", m=" + m + ", d=" + d + ", dv=" + dv + ", scale=" + scale + (causal ? ", causal" : "") + "]";
   }
 }

@@ -22,4 +22,37 @@ public interface MethodConfig extends java.io.Serializable {
 
   /** Throws {@link IllegalArgumentException} naming the parameter if this config cannot run on n queries, m keys. */
   void validateFor(int n, int m);
+
+  /**
+   * Stored entries per query row under the causal mask when {@code causal} (a masked form stores only the pairs a
+   * query can see: a causal window stores about half of a centred one's), else {@link #entriesPerRow(int, int)}.
+   */
+  default double entriesPerRow(int n, int m, boolean causal) {
+    return entriesPerRow(n, m);
+  }
+
+  /**
+   * {@link #validateFor(int, int)}, and with {@code causal} also that this method has a causal form and m >= n;
+   * throws naming the method and the reason otherwise.
+   */
+  default void validateFor(int n, int m, boolean causal) {
+    validateFor(n, m);
+    if (causal) {
+      if (m < n) {
+        throw new IllegalArgumentException("a causal mask needs m >= n keys, got n = " + n + ", m = " + m);
+      }
+      String why = causalUnsupported();
+      if (why != null) {
+        throw new IllegalArgumentException(method() + " has no causal form: " + why);
+      }
+    }
+  }
+
+  /**
+   * Why this method has no causal (masked) form, or null when it has one. Configs whose estimator implements the mask
+   * override this with null; every estimator rejects causal inputs when it is non-null.
+   */
+  default String causalUnsupported() {
+    return "its causal form is not implemented";
+  }
 }
