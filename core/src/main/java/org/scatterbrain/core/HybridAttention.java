@@ -48,8 +48,10 @@ import org.scatterbrain.core.sparse.WindowGlobalSupport;
  *
  * The output is {@code (N_S,i + N_R,i) / (Z_S,i + Z_R,i)} with the exact sums on the support; every term is kept
  * relative to a per-row shift (the largest logit involved), so nothing overflows at any temperature. With {@code
- * adaptive}, the share of the budget given to the exact support is chosen per head among 1/4, 1/2 and 3/4 by the
- * error on 16 query rows whose exact attention is computed (16 m d work).
+ * adaptive}, the share of the budget given to the exact support is chosen per head among 0, 1/4, 1/2 and 3/4 by the
+ * error on 16 query rows whose exact attention is computed (16 m d work). Share 0 is the whole budget low-rank:
+ * Nystrom with B / 2 landmarks (bidirectional only), chosen on diffuse heads, where a smooth kernel is interpolated
+ * better by landmarks than by a support plus pooling; its rows are then not guaranteed non-negative.
  *
  * <p>Random draws: two longs (Draws): features from the first stream, LSH directions, the key sample and the
  * validation rows from the second. Cost O(m P d iterations + n (W + G + b h) (d + dv) + n (P + s) (d + dv)); memory
@@ -83,18 +85,27 @@ public final class HybridAttention implements AttentionEstimator {
     HybridConfig c = config;
     int[] validation = null;
     SmyrfHash hash = config.lshRounds() > 0 ? SmyrfHash.sample(in.headDim(), config.lshRounds(), draws.hashes()) : null;
+    Remainders pre = null;
     if (config.adaptive()) {
       validation = validationRows(in.queryCount(), draws.hashes());
-      c = chooseSplit(in, hash, validation, draws.hashes());
+      Choice choice = chooseSplit(in, hash, validation, draws.hashes());
+      if (choice.lowRank() != null) {
+        Estimate e = choice.lowRank();
+        long allocated = meter.stop();
+        return e.withMemory(new MemoryFootprint(e.memory().entriesPerRow(), e.memory().entries(),
+            e.memory().storedBytes(), allocated));
+      }
+      c = choice.config();
+      pre = choice.remainders();
     }
-    Estimate e = estimate(in, c, hash, draws);
+    Estimate e = estimate(in, c, hash, draws, pre);
     long allocated = meter.stop();
     MemoryFootprint m = e.memory();
     return e.withMemory(new MemoryFootprint(config.entriesPerRow(in.queryCount(), in.keyCount()),
         config.entriesPerRow(in.queryCount(), in.keyCount()) * in.queryCount(), m.storedBytes(), allocated));
   }
 
-  private Estimate estimate(AttentionInputs in, HybridConfig c, SmyrfHash hash, Draws draws) {
+  private Estimate estimate(AttentionInputs in, HybridConfig c, SmyrfHash hash, Draws draws, Remainders pre) {
     WindowGlobalSupport wg = WindowGlobalSupport.of(in.queryCount(), in.keyCount(), c.window(),
         GlobalColumns.of(in, c.globals()));
     SparseSupport support = wg;
@@ -105,7 +116,7 @@ public final class HybridAttention implements AttentionEstimator {
     }
     return switch (c.remainder()) {
       case FAVOR, OPRF -> ScatterbrainAttention.combine(in, featureMap(in, c, draws), support, parallel, "hybrid");
-      case POOL, SAMPLED -> pooledOrSampled(in, c, wg, support, draws.hashes());
+      case POOL, SAMPLED -> pooledOrSampled(in, c, wg, support, draws.hashes(), pre);
     };
   }
 
@@ -157,7 +168,7 @@ public final class HybridAttention implements AttentionEstimator {
   private record Remainders(KeyGroups groups, KeySample sample, double[] pooledT, double[] sampleT, double[] sampleV) {}
 
   private static Remainders remainders(AttentionInputs in, HybridConfig c, WindowGlobalSupport wg,
-      RandomGenerator hashes) {
+      RandomGenerator hashes, boolean parallel) {
     int m = in.keyCount();
     int d = in.headDim();
     int dv = in.valueDim();
@@ -169,7 +180,7 @@ public final class HybridAttention implements AttentionEstimator {
     double[] pooledT = null;
     int s = c.remainder() == Remainder.POOL ? c.samples() : c.remainderSize();
     if (c.remainder() == Remainder.POOL) {
-      groups = KeyGroups.of(in, eligible, c.remainderSize(), c.iterations());
+      groups = KeyGroups.of(in, eligible, c.remainderSize(), c.iterations(), parallel);
       pooledT = scaledTranspose(groups.centroids(), groups.count(), d, in.scale());
     }
     KeySample sample = KeySample.stratified(eligible, s, hashes);
@@ -199,6 +210,8 @@ public final class HybridAttention implements AttentionEstimator {
    * pooled ({@code u}) weights off the support.
    */
   private static final class Row {
+    /** Per group, the row's support keys in it (scratch). */
+    int[] onSupport = new int[0];
     double shift;
     double zS;
     double zR;
@@ -219,15 +232,36 @@ public final class HybridAttention implements AttentionEstimator {
     boolean pool = c.remainder() == Remainder.POOL;
     int p = pool ? r.groups().count() : 0;
     int s = r.sample().size();
+    // groups whose every key is on the row's support take no part (their pooled weight must not set the shift:
+    // at extreme temperatures it can exceed every logit that counts, and the sums would cancel to noise)
+    int[] onSupport = out.onSupport.length >= p ? out.onSupport : (out.onSupport = new int[p]);
+    Arrays.fill(onSupport, 0, p, 0);
+    int[] groupOf = pool ? r.groups().groupOf() : null;
+    int[] sizes = pool ? r.groups().sizes() : null;
+    if (pool) {
+      for (int a = 0; a < len; a++) {
+        int g = groupOf[keys[a]];
+        if (g >= 0) {
+          onSupport[g]++;
+        }
+      }
+    }
     double shift = smax;
     for (int h = 0; h < p; h++) {
-      shift = Math.max(shift, pooled[pOff + h]);
+      if (sizes[h] > onSupport[h]) {
+        shift = Math.max(shift, pooled[pOff + h]);
+      }
     }
     int[] sk = r.sample().keys();
+    double sampledMax = Double.NEGATIVE_INFINITY;
     for (int t = 0; t < s; t++) {
       if (Arrays.binarySearch(keys, 0, len, sk[t]) < 0) {
-        shift = Math.max(shift, sampled[sOff + t]);
+        sampledMax = Math.max(sampledMax, sampled[sOff + t]);
       }
+    }
+    // the pool's calibration samples enter only the ratio y / X (kept in logs below), never the output's sums
+    if (!pool) {
+      shift = Math.max(shift, sampledMax);
     }
     out.shift = shift;
     double f = ssum > 0 ? Math.exp(smax - shift) : 0.0;
@@ -240,33 +274,32 @@ public final class HybridAttention implements AttentionEstimator {
     double y = 0;
     double u = 0;
     if (pool) {
-      int[] sizes = r.groups().sizes();
       double[] vs = r.groups().valueSums();
-      int[] groupOf = r.groups().groupOf();
       for (int h = 0; h < p; h++) {
-        double x = Math.exp(pooled[pOff + h] - shift);
+        boolean counts = sizes[h] > onSupport[h];
+        double x = counts ? Math.exp(pooled[pOff + h] - shift) : 0.0;
         pooled[pOff + h] = x;
-        zR += sizes[h] * x;
-        for (int t = 0; t < dv; t++) {
-          nR[t] += x * vs[h * dv + t];
+        if (counts) {
+          zR += (sizes[h] - onSupport[h]) * x;
+          for (int t = 0; t < dv; t++) {
+            nR[t] += x * vs[h * dv + t];
+          }
         }
       }
       // the row's support keys are exact, not pooled
       for (int a = 0; a < len; a++) {
         int g = groupOf[keys[a]];
-        if (g >= 0) {
+        if (g >= 0 && sizes[g] > onSupport[g]) {
           double x = pooled[pOff + g];
-          zR -= x;
           for (int t = 0; t < dv; t++) {
             nR[t] -= x * v[keys[a] * dv + t];
           }
         }
       }
-      zR = Math.max(zR, 0.0);
       for (int t = 0; t < s; t++) {
         if (Arrays.binarySearch(keys, 0, len, sk[t]) < 0) {
           double inv = 1.0 / r.sample().inclusion()[t];
-          y += Math.exp(sampled[sOff + t] - shift) * inv;
+          y += Math.exp(sampled[sOff + t] - sampledMax) * inv;
           int g = groupOf[sk[t]];
           if (g >= 0) {
             u += pooled[pOff + g] * inv;
@@ -285,16 +318,17 @@ public final class HybridAttention implements AttentionEstimator {
       }
     }
     out.zR = zR;
-    out.y = y;
-    out.u = u;
+    // logs relative to exp(shift): y can exceed every pooled weight by far at extreme temperatures
+    out.y = pool ? Math.log(y) + (sampledMax - shift) : 0.0;
+    out.u = pool ? Math.log(u) : 0.0;
   }
 
   private Estimate pooledOrSampled(AttentionInputs in, HybridConfig c, WindowGlobalSupport wg,
-      SparseSupport support, RandomGenerator hashes) {
+      SparseSupport support, RandomGenerator hashes, Remainders pre) {
     int n = in.queryCount();
     int d = in.headDim();
     int dv = in.valueDim();
-    Remainders r = remainders(in, c, wg, hashes);
+    Remainders r = pre != null ? pre : remainders(in, c, wg, hashes, parallel);
     SupportSums sums = SupportSums.compute(support, in, null, null, parallel);
     boolean pool = c.remainder() == Remainder.POOL;
     int p = pool ? r.groups().count() : 0;
@@ -370,19 +404,34 @@ public final class HybridAttention implements AttentionEstimator {
   }
 
   /**
-   * The combined ratio {@code sum_i (y_i / X_i) / sum_i (u_i / X_i)} over rows with pooled mass; 1 when there is no
-   * sampled evidence (no samples off the supports).
+   * The combined ratio {@code sum_i (y_i / X_i) / sum_i (u_i / X_i)} over rows with pooled mass, from {@code logY =
+   * log y_i} and {@code logU = log u_i} (each relative to its row's shift, as X_i is), summed in log space so that no
+   * ratio overflows; 1 when there is no sampled evidence (no samples off the supports).
    */
-  static double kappa(double[] pooledMass, double[] y, double[] u) {
-    double num = 0;
-    double den = 0;
-    for (int i = 0; i < pooledMass.length; i++) {
-      if (pooledMass[i] > 0) {
-        num += y[i] / pooledMass[i];
-        den += u[i] / pooledMass[i];
-      }
+  static double kappa(double[] pooledMass, double[] logY, double[] logU) {
+    int n = pooledMass.length;
+    double[] a = new double[n];
+    double[] b = new double[n];
+    double amax = Double.NEGATIVE_INFINITY;
+    double bmax = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < n; i++) {
+      double lx = pooledMass[i] > 0 ? Math.log(pooledMass[i]) : Double.NaN;
+      a[i] = lx == lx ? logY[i] - lx : Double.NEGATIVE_INFINITY;
+      b[i] = lx == lx ? logU[i] - lx : Double.NEGATIVE_INFINITY;
+      amax = Math.max(amax, a[i]);
+      bmax = Math.max(bmax, b[i]);
     }
-    return den > 0 && num > 0 && Double.isFinite(num / den) ? num / den : 1.0;
+    if (!(amax > Double.NEGATIVE_INFINITY) || !(bmax > Double.NEGATIVE_INFINITY)) {
+      return 1.0;
+    }
+    double sa = 0;
+    double sb = 0;
+    for (int i = 0; i < n; i++) {
+      sa += Math.exp(a[i] - amax);
+      sb += Math.exp(b[i] - bmax);
+    }
+    double kappa = Math.exp(amax - bmax + Math.log(sa) - Math.log(sb));
+    return kappa > 0 && Double.isFinite(kappa) ? kappa : 1.0;
   }
 
   // --- the adaptive split -----------------------------------------------------------------------------------------
@@ -404,8 +453,20 @@ public final class HybridAttention implements AttentionEstimator {
     return rows;
   }
 
-  /** The menu's split with the smallest squared output error on the validation rows (ties: the earlier share). */
-  private HybridConfig chooseSplit(AttentionInputs in, SmyrfHash hash, int[] rows, RandomGenerator hashes) {
+  /**
+   * The adaptive split's choice: a split of the budget between the exact support and the pooled or sampled remainder
+   * (with the key groups and sample it was validated with, reused by the estimate), or, at sparse share 0, the whole
+   * budget as a low-rank Nystrom estimate ({@code lowRank}, already computed).
+   */
+  private record Choice(HybridConfig config, Remainders remainders, Estimate lowRank) {}
+
+  /**
+   * The candidate with the smallest squared output error on the validation rows (ties: the earlier one): the menu's
+   * splits ({@link #SHARES}) and, without the causal mask, share 0: Nystrom with the same budget (B / 2 landmarks).
+   * Share 0 is there because a smooth kernel (diffuse, high-entropy heads: low temperature) is interpolated better
+   * by landmarks than approximated by any support plus piecewise-constant pooling; peaked heads are the other way.
+   */
+  private Choice chooseSplit(AttentionInputs in, SmyrfHash hash, int[] rows, RandomGenerator hashes) {
     int d = in.headDim();
     int dv = in.valueDim();
     double[] qr = new double[rows.length * d];
@@ -415,7 +476,7 @@ public final class HybridAttention implements AttentionEstimator {
     double[] exact = ExactKernel.attend(qr, rows.length, RowMajor.transpose(in.keysRowMajor(), in.keyCount(), d),
         in.valuesRowMajor(), in.keyCount(), d, dv, in.scale(), false).output();
     long seed = hashes.nextLong();
-    HybridConfig best = config;
+    Choice best = null;
     double bestError = Double.POSITIVE_INFINITY;
     int total = (int) Math.round(config.entriesPerRow(in.queryCount(), in.queryCount()));
     for (double share : SHARES) {
@@ -427,33 +488,49 @@ public final class HybridAttention implements AttentionEstimator {
       } catch (IllegalArgumentException tooSmall) {
         continue;
       }
-      double[] o = evaluateRows(in, candidate, hash, rows, Draws.create(seed));
-      double err = 0;
-      for (int x = 0; x < o.length; x++) {
-        err += (o[x] - exact[x]) * (o[x] - exact[x]);
-      }
+      WindowGlobalSupport wg = WindowGlobalSupport.of(in.queryCount(), in.keyCount(), candidate.window(),
+          GlobalColumns.of(in, candidate.globals()));
+      Remainders r = remainders(in, candidate, wg, Draws.create(seed), parallel);
+      double err = squaredError(evaluateRows(in, candidate, wg, hash, rows, r), exact);
       if (err < bestError) {
         bestError = err;
-        best = candidate;
+        best = new Choice(candidate, r, null);
       }
     }
-    return best;
+    NystromConfig landmarks = NystromConfig.forBudget(Math.max(2, total));
+    if (!in.causal() && landmarks.landmarks() <= Math.min(in.queryCount(), in.keyCount())) {
+      Estimate e = landmarks.create(parallel).estimate(in, Draws.create(seed));
+      double[] o = new double[rows.length * dv];
+      for (int x = 0; x < rows.length; x++) {
+        System.arraycopy(e.outputRowMajor(), rows[x] * dv, o, x * dv, dv);
+      }
+      double err = squaredError(o, exact);
+      if (err < bestError && Arrays.stream(e.outputRowMajor()).allMatch(Double::isFinite)) {
+        best = new Choice(null, null, e);
+      }
+    }
+    return best != null ? best : new Choice(config, null, null);
+  }
+
+  private static double squaredError(double[] o, double[] exact) {
+    double err = 0;
+    for (int x = 0; x < o.length; x++) {
+      err += (o[x] - exact[x]) * (o[x] - exact[x]);
+    }
+    return err;
   }
 
   /** The outputs of {@code c} for the given query rows only (its calibration from those rows). */
-  private static double[] evaluateRows(AttentionInputs in, HybridConfig c, SmyrfHash hash, int[] rows,
-      RandomGenerator hashes) {
+  private static double[] evaluateRows(AttentionInputs in, HybridConfig c, WindowGlobalSupport wg, SmyrfHash hash,
+      int[] rows, Remainders r) {
     int d = in.headDim();
     int dv = in.valueDim();
-    WindowGlobalSupport wg = WindowGlobalSupport.of(in.queryCount(), in.keyCount(), c.window(),
-        GlobalColumns.of(in, c.globals()));
     SparseSupport support = wg;
     if (hash != null) {
       SmyrfConfig lsh = new SmyrfConfig(c.lshClusterSize(), c.lshRounds(), true);
       support = UnionSupport.of(wg, hash.support(in.queriesRowMajor(), in.queryCount(), in.keysRowMajor(),
           in.keyCount(), lsh.clusters(in.queryCount()), true, lsh.entriesPerRow(in.queryCount(), in.keyCount())));
     }
-    Remainders r = remainders(in, c, wg, hashes);
     boolean pool = c.remainder() == Remainder.POOL;
     int p = pool ? r.groups().count() : 0;
     int s = r.sample().size();

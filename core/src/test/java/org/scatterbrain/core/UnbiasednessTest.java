@@ -44,7 +44,7 @@ class UnbiasednessTest {
   private static final double Z = 6.5;
   private static final PerformerConfig FEATURES = PerformerConfig.of(8);
 
-  private static AttentionInputs inputs() {
+  static AttentionInputs inputs() {
     return InputGenerators.gaussian(GaussianSpec.fixedNorm(N, M, D, 2, 0.5), 0.5, Draws.create(41));
   }
 
@@ -66,7 +66,7 @@ class UnbiasednessTest {
   }
 
   /** Per-entry running mean and variance (Welford) of the unnormalised estimate. */
-  private static final class Moments {
+  static final class Moments {
     final double[] mean = new double[N * M];
     final double[] m2 = new double[N * M];
     final double[] min = new double[N * M];

@@ -28,9 +28,10 @@ public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[]
 
   /**
    * Groups the keys {@code eligible} is true for into at most {@code groups} groups with {@code iterations} Lloyd
-   * steps. Not modified: {@code in}, {@code eligible}.
+   * steps; with {@code parallel}, each step's assignment is spread over the common pool (the same groups either way:
+   * every key's assignment is computed alone). Not modified: {@code in}, {@code eligible}.
    */
-  public static KeyGroups of(AttentionInputs in, boolean[] eligible, int groups, int iterations) {
+  public static KeyGroups of(AttentionInputs in, boolean[] eligible, int groups, int iterations, boolean parallel) {
     int n = in.queryCount();
     int m = in.keyCount();
     int d = in.headDim();
@@ -102,24 +103,31 @@ public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[]
           half[g] = 0.5 * s;
         }
         final int block = 256;
-        double[] score = new double[block * alive];
-        for (int x0 = 0; x0 < size; x0 += block) {
-          int rows = Math.min(block, size - x0);
-          Arrays.fill(score, 0, rows * alive, 0.0);
-          Gemm.multiplyAdd(kc, x0 * d, d, centT, 0, alive, score, 0, alive, rows, d, alive);
-          for (int r = 0; r < rows; r++) {
-            int best = 0;
-            double bestValue = Double.NEGATIVE_INFINITY;
-            for (int g = 0; g < alive; g++) {
-              double v = score[r * alive + g] - half[g];
-              if (v > bestValue) {
-                bestValue = v;
-                best = g;
+        final int live = alive;
+        int blocks = (size + block - 1) / block;
+        int chunks = Parallel.chunks(blocks, parallel);
+        int count = size;
+        Parallel.forEachChunk(chunks, parallel, ch -> {
+          double[] score = new double[block * live];
+          for (int b = Parallel.chunkStart(ch, chunks, blocks); b < Parallel.chunkEnd(ch, chunks, blocks); b++) {
+            int x0 = b * block;
+            int rows = Math.min(block, count - x0);
+            Arrays.fill(score, 0, rows * live, 0.0);
+            Gemm.multiplyAdd(kc, x0 * d, d, centT, 0, live, score, 0, live, rows, d, live);
+            for (int r = 0; r < rows; r++) {
+              int best = 0;
+              double bestValue = Double.NEGATIVE_INFINITY;
+              for (int g = 0; g < live; g++) {
+                double v = score[r * live + g] - half[g];
+                if (v > bestValue) {
+                  bestValue = v;
+                  best = g;
+                }
               }
+              groupOf[keys[x0 + r]] = best;
             }
-            groupOf[keys[x0 + r]] = best;
           }
-        }
+        });
         p = alive;
       }
       // drop groups emptied by the last assignment

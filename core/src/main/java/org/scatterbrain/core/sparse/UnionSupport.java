@@ -117,6 +117,10 @@ public final class UnionSupport implements SparseSupport {
     return len;
   }
 
+  /**
+   * The entries both parts store (each keeps its own pairs; a shared pair is computed once but stored by both), an
+   * upper bound of the distinct pairs per row.
+   */
   @Override
   public double entriesPerRow() {
     return first.entriesPerRow() + second.entriesPerRow();

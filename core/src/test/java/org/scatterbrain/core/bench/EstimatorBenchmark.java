@@ -51,7 +51,8 @@ import org.scatterbrain.core.MethodConfig;
 @State(Scope.Benchmark)
 public class EstimatorBenchmark {
   /** Method name, parsed once in {@link #setUp} (the only place strings exist). */
-  @Param({"performer", "smyrf", "reformer", "local", "scatterbrain-smyrf", "nystrom", "performer-authors", "hybrid-pool"})
+  @Param({"performer", "smyrf", "reformer", "local", "scatterbrain-smyrf", "scatterbrain-local", "nystrom", "performer-authors",
+    "hybrid-pool", "hybrid-pool-adaptive"})
   public String method;
 
   /** Number of queries and keys. */
