@@ -32,9 +32,13 @@ public record OracleConfig(int topK, boolean uniformRest) implements MethodConfi
     return "oracle";
   }
 
+  /**
+   * k entries, or 2k with the uniform rest: the rest stands for what the low-rank half of a sparse + low-rank
+   * method would hold, so the oracle is counted at the budget it is the headroom of ({@link #forBudget}).
+   */
   @Override
   public double entriesPerRow(int n, int m) {
-    return Math.min(topK, m);
+    return uniformRest ? Math.min(2.0 * topK, m) : Math.min(topK, m);
   }
 
   @Override
