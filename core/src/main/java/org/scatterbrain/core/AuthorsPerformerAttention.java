@@ -32,12 +32,14 @@ public final class AuthorsPerformerAttention implements AttentionEstimator {
 
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    Checks.requireCausalForm(config, in);
     ProjectionMatrix w = Draws.split(rng).sampleFeatures(config.projection(), in.headDim()).projection();
     return estimate(in, w);
   }
 
   /** The estimate with an explicit projection (F x d), to check the formula against another implementation. */
   public Estimate estimate(AttentionInputs in, ProjectionMatrix projection) {
+    Checks.requireCausalForm(config, in);
     AllocationMeter meter = AllocationMeter.start(parallel);
     int n = in.queryCount();
     int m = in.keyCount();

@@ -31,6 +31,7 @@ public final class OracleAttention implements AttentionEstimator {
 
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    Checks.requireCausalForm(config, in);
     config.validateFor(in.queryCount(), in.keyCount());
     AllocationMeter meter = AllocationMeter.start(parallel);
     int n = in.queryCount();

@@ -1,11 +1,15 @@
 package org.scatterbrain.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.scatterbrain.core.inputs.InputGenerators;
 import org.scatterbrain.core.inputs.InputGenerators.GaussianSpec;
 import org.scatterbrain.core.metrics.AttentionErrors;
@@ -117,5 +121,188 @@ class CausalTest {
     AttentionErrors bad = ErrorMetrics.attentionErrors(ref, full.attention(), false);
     assertTrue(bad.relativeFrobenius() > 0.1, "bidirectional rows against the causal reference: " + bad);
     assertEquals(Double.POSITIVE_INFINITY, bad.klMax());
+  }
+
+  /** Catalog entries whose method has a causal form. */
+  static List<EstimatorCatalog.Entry> causalEntries() {
+    return EstimatorCatalog.all().stream().filter(e -> e.small().causalUnsupported() == null).toList();
+  }
+
+  /**
+   * Catalog entries without a causal form, except the hybrid ones: HybridAttention is changed on another branch and
+   * gets its one-line {@link Checks#requireCausalForm} call there.
+   */
+  static List<EstimatorCatalog.Entry> nonCausalEntries() {
+    return EstimatorCatalog.all().stream()
+        .filter(e -> e.small().causalUnsupported() != null && !e.name().startsWith("hybrid"))
+        .toList();
+  }
+
+  /**
+   * Whether the method picks its support from every key's hash: SMYRF's and Reformer's balanced clusters are cut by
+   * rank among all keys (and SMYRF's XBOX+ transform uses the largest key norm), so which earlier keys share a query's
+   * bucket depends on later keys, as in Reformer's causal language model. Their masked computation is causal for a
+   * given support ({@link #maskedComputationIsCausalForAFixedSupport}); with hashing, only later values are invisible.
+   */
+  static boolean hashedSupport(EstimatorCatalog.Entry e) {
+    MethodConfig c = e.small();
+    SparseConfig sparse = c instanceof ScatterbrainConfig sb ? sb.sparse() : c instanceof SparseConfig sc ? sc : null;
+    return sparse instanceof SmyrfConfig || sparse instanceof ReformerConfig;
+  }
+
+  /** {@code in} with key row j (unless {@code valueOnly}) and value row j changed. */
+  static AttentionInputs perturbed(AttentionInputs in, int j, boolean valueOnly) {
+    int d = in.headDim();
+    int dv = in.valueDim();
+    double[] k = in.keysRowMajor().clone();
+    double[] v = in.valuesRowMajor().clone();
+    if (!valueOnly) {
+      for (int t = 0; t < d; t++) {
+        k[j * d + t] = 0.9 * k[j * d + t] + 0.05 * (t + 1);
+      }
+    }
+    for (int c = 0; c < dv; c++) {
+      v[j * dv + c] = 3.0 - 2 * v[j * dv + c];
+    }
+    return AttentionInputs.ofRowMajor(in.queryCount(), in.keyCount(), d, dv, in.queriesRowMajor(), k, v, in.scale())
+        .withCausal(true);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("causalEntries")
+  void noRowDependsOnALaterKey(EstimatorCatalog.Entry e) {
+    for (int[] nm : new int[][] {{120, 120}, {100, 150}}) {
+      AttentionInputs in = causalInputs(nm[0], nm[1], 10);
+      int offset = nm[1] - nm[0];
+      boolean valueOnly = hashedSupport(e);
+      for (int j : new int[] {offset + 5, offset + 70, nm[1] - 1}) {
+        double[] before = e.small().create(false).estimate(in, Draws.create(11)).outputRowMajor();
+        double[] after = e.small().create(false).estimate(perturbed(in, j, valueOnly), Draws.create(11))
+            .outputRowMajor();
+        int dv = in.valueDim();
+        for (int i = 0; i + offset < j; i++) {
+          for (int c = 0; c < dv; c++) {
+            assertEquals(before[i * dv + c], after[i * dv + c], 0.0,
+                e + ", n = " + nm[0] + ", m = " + nm[1] + ": row " + i + " changed with key " + j);
+          }
+        }
+        if (valueOnly) {
+          continue; // key j need not share a bucket with any query; the fixed-support test checks the reach
+        }
+        // the query at key j's own position sees it: the perturbation reaches the output (the test can fail)
+        int i = j - offset;
+        boolean changed = false;
+        for (int c = 0; c < dv; c++) {
+          changed |= before[i * dv + c] != after[i * dv + c];
+        }
+        assertTrue(changed, e + ": row " + i + " sees key " + j);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("causalEntries")
+  void maskedComputationIsCausalForAFixedSupport(EstimatorCatalog.Entry e) {
+    // the hashed methods with their support (and features) fixed: now keys may change too
+    if (!hashedSupport(e)) {
+      return;
+    }
+    AttentionInputs in = causalInputs(120, 120, 12);
+    int j = 60;
+    AttentionInputs changed = perturbed(in, j, false);
+    double[] before;
+    double[] after;
+    if (e.small() instanceof ScatterbrainConfig sb) {
+      Draws draws = Draws.split(Draws.create(13));
+      var map = draws.sampleFeatures(sb.lowRank(), in.headDim());
+      var support = sb.sparse().sampleSupport(in.withCausal(false), draws.hashes(), true);
+      ScatterbrainAttention est = (ScatterbrainAttention) sb.create(false);
+      before = est.estimate(in, map, support).outputRowMajor();
+      after = est.estimate(changed, map, support).outputRowMajor();
+    } else {
+      SparseConfig sc = (SparseConfig) e.small();
+      var support = sc.sampleSupport(in.withCausal(false), Draws.create(13), sc.deduplicated());
+      SparseAttention est = (SparseAttention) sc.create(false);
+      before = est.estimate(in, support).outputRowMajor();
+      after = est.estimate(changed, support).outputRowMajor();
+    }
+    int dv = in.valueDim();
+    for (int x = 0; x < j * dv; x++) {
+      assertEquals(before[x], after[x], 0.0, e + ": entry " + x + " changed with key " + j);
+    }
+    assertFalse(java.util.Arrays.equals(before, after), e + ": the perturbation reaches some row");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("causalEntries")
+  void theFirstQueryIsExact(EstimatorCatalog.Entry e) {
+    // with m = n query 0 sees key 0 alone, so every method returns v_0 (a ratio w v_0 / w: round-off only)
+    AttentionInputs in = causalInputs(100, 100, 14);
+    for (boolean parallel : new boolean[] {false, true}) {
+      double[] out = e.small().create(parallel).estimate(in, Draws.create(15)).outputRowMajor();
+      for (int c = 0; c < in.valueDim(); c++) {
+        double v0 = in.valuesRowMajor()[c];
+        assertEquals(v0, out[c], 1e-14 * (1 + Math.abs(v0)), e + ": output (0, " + c + ")");
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("causalEntries")
+  void causalRowsAreMaskedDistributionsAndTheCountMatchesTheConfig(EstimatorCatalog.Entry e) {
+    AttentionInputs in = causalInputs(90, 130, 16);
+    Estimate est = e.small().create(false).estimate(in, Draws.create(17));
+    Estimate par = e.small().create(true).estimate(in, Draws.create(17));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(est.outputRowMajor(), par.outputRowMajor(),
+        e + ": parallel = sequential");
+    double[] a = RowMajorTestUtil.dense(est);
+    int n = 90;
+    int m = 130;
+    double[] out = times(a, in);
+    for (int i = 0; i < n; i++) {
+      double sum = 0;
+      for (int j = 0; j < m; j++) {
+        double x = a[i * m + j];
+        if (j > i + m - n) {
+          assertEquals(0.0, x, 0.0, e + ": masked entry (" + i + ", " + j + ")");
+        }
+        if (e.convex()) {
+          assertTrue(x >= 0, e + ": entry (" + i + ", " + j + ") = " + x);
+        }
+        sum += x;
+      }
+      if (e.convex()) {
+        // a sum of at most 130 terms in [0, 1]: round-off below 1e-13
+        assertEquals(1.0, sum, 1e-12, e + ": row " + i);
+      }
+    }
+    ReferenceCasesTest.assertClose(out, est.outputRowMajor(), 1e-12, e + ": output = rows x V");
+    assertEquals(e.small().entriesPerRow(n, m, true), est.memory().entriesPerRow(), 1e-12, e + ": entries per row");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("nonCausalEntries")
+  void estimatorsWithoutACausalFormRejectCausalInputs(EstimatorCatalog.Entry e) {
+    AttentionInputs in = causalInputs(60, 60, 18);
+    var ex = assertThrows(IllegalArgumentException.class,
+        () -> e.small().create(false).estimate(in, Draws.create(19)));
+    assertTrue(ex.getMessage().contains(e.small().method()) && ex.getMessage().contains("causal"), ex.getMessage());
+    var valid = assertThrows(IllegalArgumentException.class, () -> e.small().validateFor(60, 60, true));
+    assertTrue(valid.getMessage().contains(e.small().method()), valid.getMessage());
+  }
+
+  @Test
+  void nystromNamesItselfAndTheReason() {
+    var ex = assertThrows(IllegalArgumentException.class, () -> new NystromConfig(8).validateFor(64, 64, true));
+    assertTrue(ex.getMessage().startsWith("nystrom has no causal form"), ex.getMessage());
+    assertTrue(ex.getMessage().contains("later keys"), ex.getMessage());
+  }
+
+  @Test
+  void causalCatalogIsNotEmpty() {
+    // the parameterised tests above run on these: a config change that drops them must fail here
+    List<String> names = causalEntries().stream().map(EstimatorCatalog.Entry::name).toList();
+    assertTrue(names.containsAll(List.of("exact", "performer", "local", "smyrf", "reformer", "scatterbrain-smyrf",
+        "scatterbrain-local")), names.toString());
   }
 }
