@@ -186,16 +186,16 @@ class CausalTest {
                 e + ", n = " + nm[0] + ", m = " + nm[1] + ": row " + i + " changed with key " + j);
           }
         }
-        if (valueOnly) {
-          continue; // key j need not share a bucket with any query; the fixed-support test checks the reach
+        if (j == nm[1] - 1) {
+          continue; // only the last query sees the last key, and a sparse method may not pick it
         }
-        // the query at key j's own position sees it: the perturbation reaches the output (the test can fail)
-        int i = j - offset;
+        // some of the (at least 50) rows that may see key j does: the perturbation reaches the output (so the test
+        // can fail)
         boolean changed = false;
-        for (int c = 0; c < dv; c++) {
-          changed |= before[i * dv + c] != after[i * dv + c];
+        for (int x = (j - offset) * dv; x < before.length; x++) {
+          changed |= before[x] != after[x];
         }
-        assertTrue(changed, e + ": row " + i + " sees key " + j);
+        assertTrue(changed, e + ": no row changed with key " + j);
       }
     }
   }
@@ -238,8 +238,13 @@ class CausalTest {
   void theFirstQueryIsExact(EstimatorCatalog.Entry e) {
     // with m = n query 0 sees key 0 alone, so every method returns v_0 (a ratio w v_0 / w: round-off only)
     AttentionInputs in = causalInputs(100, 100, 14);
+    MethodConfig config = e.small();
+    if (config instanceof AuthorsPerformerConfig a) {
+      // their normaliser eps shrinks every row towards 0 by design; without it the ratio is exact too
+      config = new AuthorsPerformerConfig(a.features(), a.featureEps(), 0.0);
+    }
     for (boolean parallel : new boolean[] {false, true}) {
-      double[] out = e.small().create(parallel).estimate(in, Draws.create(15)).outputRowMajor();
+      double[] out = config.create(parallel).estimate(in, Draws.create(15)).outputRowMajor();
       for (int c = 0; c < in.valueDim(); c++) {
         double v0 = in.valuesRowMajor()[c];
         assertEquals(v0, out[c], 1e-14 * (1 + Math.abs(v0)), e + ": output (0, " + c + ")");
@@ -303,6 +308,6 @@ class CausalTest {
     // the parameterised tests above run on these: a config change that drops them must fail here
     List<String> names = causalEntries().stream().map(EstimatorCatalog.Entry::name).toList();
     assertTrue(names.containsAll(List.of("exact", "performer", "local", "smyrf", "reformer", "scatterbrain-smyrf",
-        "scatterbrain-local")), names.toString());
+        "scatterbrain-local", "performer-authors", "oracle-top", "oracle-top-uniform")), names.toString());
   }
 }
