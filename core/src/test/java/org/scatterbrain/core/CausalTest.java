@@ -310,4 +310,58 @@ class CausalTest {
     assertTrue(names.containsAll(List.of("exact", "performer", "local", "smyrf", "reformer", "scatterbrain-smyrf",
         "scatterbrain-local", "performer-authors", "oracle-top", "oracle-top-uniform")), names.toString());
   }
+
+  static List<MethodConfig> fullCoverage() {
+    // n = 100, m = 130: each covers every visible key of every row
+    return List.of(
+        new LocalConfig(130),
+        new SmyrfConfig(100, 1, true), // one cluster
+        new ReformerConfig(100, 1, 0), // one chunk
+        new ScatterbrainConfig(PerformerConfig.of(8), new LocalConfig(130)),
+        new ScatterbrainConfig(PerformerConfig.of(8), new SmyrfConfig(100, 2, true)),
+        new OracleConfig(130, false),
+        new OracleConfig(130, true));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fullCoverage")
+  void fullCoverageEqualsCausalExact(MethodConfig config) {
+    // Scatterbrain's off-support low-rank mass is then den - sum_S qbar.kbar, zero up to round-off of a sum of at most
+    // 130 products (about 1e-14 of the row's mass), so 1e-12 still holds
+    AttentionInputs in = causalInputs(100, 130, 20);
+    double[] expected = ExactAttention.reference(in, false).outputRowMajor();
+    Estimate e = config.create(false).estimate(in, Draws.create(21));
+    ReferenceCasesTest.assertClose(expected, e.outputRowMajor(), EXACT, config.toString());
+    ReferenceCasesTest.assertClose(naiveMaskedAttention(in), RowMajorTestUtil.dense(e), EXACT, config + " rows");
+  }
+
+  @ParameterizedTest(name = "n = {0}, m = {1}")
+  @CsvSource({"150, 150", "70, 200", "1, 3"})
+  void causalPerformerIsTheMaskedDenseFeatureEstimate(int n, int m) {
+    // the prefix sums against the dense definition: phi(q_i) . phi(k_j) from the bidirectional estimate with the same
+    // features (its unnormalised rows), masked and normalised by hand. Both are the same sums of the same positive
+    // terms in a different order and with different stabilisers: agreement to 1e-12 relative (150 rows cross two
+    // blocks of the prefix sums, m > n adds the cache prefix)
+    AttentionInputs in = causalInputs(n, m, 22);
+    PerformerConfig config = PerformerConfig.of(16);
+    var map = Draws.split(Draws.create(23)).sampleFeatures(config, in.headDim());
+    PerformerAttention performer = (PerformerAttention) config.create(false);
+    double[] phi = ScatterbrainPropertiesTest.unnormalised(performer.estimate(in.withCausal(false), map));
+    double[] a = new double[n * m];
+    for (int i = 0; i < n; i++) {
+      double z = 0;
+      for (int j = 0; j <= i + m - n; j++) {
+        z += phi[i * m + j];
+      }
+      for (int j = 0; j <= i + m - n; j++) {
+        a[i * m + j] = phi[i * m + j] / z;
+      }
+      java.util.Arrays.fill(phi, i * m + i + m - n + 1, i * m + m, 0.0); // the masked entries
+    }
+    Estimate causal = performer.estimate(in, map);
+    ReferenceCasesTest.assertClose(times(a, in), causal.outputRowMajor(), EXACT, "output");
+    ReferenceCasesTest.assertClose(a, RowMajorTestUtil.dense(causal), EXACT, "rows");
+    ReferenceCasesTest.assertClose(phi, ScatterbrainPropertiesTest.unnormalised(causal), EXACT,
+        "unnormalised visible entries");
+  }
 }
