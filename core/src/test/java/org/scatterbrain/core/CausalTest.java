@@ -200,13 +200,14 @@ class CausalTest {
     }
   }
 
+  static List<EstimatorCatalog.Entry> hashedEntries() {
+    return causalEntries().stream().filter(CausalTest::hashedSupport).toList();
+  }
+
   @ParameterizedTest(name = "{0}")
-  @MethodSource("causalEntries")
+  @MethodSource("hashedEntries")
   void maskedComputationIsCausalForAFixedSupport(EstimatorCatalog.Entry e) {
     // the hashed methods with their support (and features) fixed: now keys may change too
-    if (!hashedSupport(e)) {
-      return;
-    }
     AttentionInputs in = causalInputs(120, 120, 12);
     int j = 60;
     AttentionInputs changed = perturbed(in, j, false);
@@ -363,5 +364,81 @@ class CausalTest {
     ReferenceCasesTest.assertClose(a, RowMajorTestUtil.dense(causal), EXACT, "rows");
     ReferenceCasesTest.assertClose(phi, ScatterbrainPropertiesTest.unnormalised(causal), EXACT,
         "unnormalised visible entries");
+  }
+
+  @ParameterizedTest(name = "n = {0}, m = {1}, W = {2}")
+  @CsvSource({"50, 50, 9", "50, 53, 9", "40, 100, 9", "10, 10, 64", "1, 1, 1"})
+  void causalWindowIsTheWMostRecentVisibleKeysAndItsCountIsExact(int n, int m, int w) {
+    var band = org.scatterbrain.core.sparse.BandSupport.causal(n, m, w);
+    int[] keys = new int[band.maxRowSupport()];
+    int[] counts = new int[band.maxRowSupport()];
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      int len = band.rowSupport(i, keys, counts);
+      int last = i + m - n;
+      int first = Math.max(0, last - w + 1);
+      assertEquals(last - first + 1, len, "row " + i);
+      for (int x = 0; x < len; x++) {
+        assertEquals(first + x, keys[x], "row " + i + " key " + x);
+      }
+      total += len;
+    }
+    assertEquals((double) total / n, new LocalConfig(w).entriesPerRow(n, m, true), 1e-12, "exact mean count");
+    assertEquals((double) total / n, band.entriesPerRow(), 1e-12, "the support reports the same count");
+    // the window's tiles hold the same pairs as its rows
+    boolean[][] member = ScatterbrainPropertiesTest.membership(band);
+    var tile = new org.scatterbrain.core.sparse.Tile(band.maxTileQueries(), band.maxTileKeys());
+    long inTiles = 0;
+    for (int t = 0; t < band.tiles(0); t++) {
+      band.fillTile(0, t, tile);
+      for (int r = 0; r < tile.queryCount(); r++) {
+        for (int c = 0; c < tile.keyCount(); c++) {
+          if (tile.includes(r, c)) {
+            assertTrue(member[tile.query(r)][tile.key(c)], "tile pair (" + tile.query(r) + ", " + tile.key(c) + ")");
+            inTiles++;
+          }
+        }
+      }
+    }
+    assertEquals(total, inTiles, "every row pair is in exactly one tile");
+  }
+
+  @Test
+  void aQueryWithOnlyLaterKeysInItsBucketsSeesItsOwnKey() {
+    // rows 0-2 hold only later keys (row 1 also none at all); rows 3-5 keep their visible pairs
+    int[][] rows = {{4, 5}, {}, {3}, {1, 3, 5}, {0, 4}, {5}};
+    var support = org.scatterbrain.core.sparse.ExplicitSupport.of(rows, 6);
+    var masked = org.scatterbrain.core.sparse.CausalSupport.of(support);
+    assertEquals(3, ((org.scatterbrain.core.sparse.CausalSupport) masked).fallbackCount());
+    boolean[][] member = ScatterbrainPropertiesTest.membership(masked);
+    boolean[][] expected = new boolean[6][6];
+    expected[0][0] = true;
+    expected[1][1] = true;
+    expected[2][2] = true;
+    expected[3][1] = true;
+    expected[3][3] = true;
+    expected[4][0] = true;
+    expected[4][4] = true;
+    expected[5][5] = true;
+    for (int i = 0; i < 6; i++) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(expected[i], member[i], "row " + i);
+    }
+    // the estimate on it: rows 0-2 are exactly their own value, every row finite and masked
+    AttentionInputs in = causalInputs(6, 6, 24);
+    SparseAttention sparse = (SparseAttention) SmyrfConfig.of(3, 1).create(false);
+    Estimate e = sparse.estimate(in, support);
+    assertEquals(0, e.emptyRows());
+    int dv = in.valueDim();
+    for (int i = 0; i < 3; i++) {
+      for (int c = 0; c < dv; c++) {
+        assertEquals(in.valuesRowMajor()[i * dv + c], e.outputRowMajor()[i * dv + c], 1e-15, "row " + i);
+      }
+    }
+    double[] exactRows = naiveMaskedAttention(in);
+    double[] a = RowMajorTestUtil.dense(e);
+    // row 3 is exact attention restricted to keys 1 and 3 and renormalised
+    double z = exactRows[3 * 6 + 1] + exactRows[3 * 6 + 3];
+    assertEquals(exactRows[3 * 6 + 1] / z, a[3 * 6 + 1], EXACT);
+    assertEquals(0.0, a[3 * 6 + 5], 0.0, "the future pair (3, 5) is dropped");
   }
 }
