@@ -60,6 +60,12 @@ public record AuthorsPerformerConfig(int features, double featureEps, double nor
     return 2.0 * features;
   }
 
+  /** Causal FAVOR+ by prefix sums, with the key stabiliser taken over visible keys ({@link AuthorsPerformerAttention}). */
+  @Override
+  public String causalUnsupported() {
+    return null;
+  }
+
   @Override
   public void validateFor(int n, int m) {
     // any size

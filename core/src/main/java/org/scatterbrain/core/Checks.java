@@ -56,4 +56,19 @@ public final class Checks {
     }
     return value;
   }
+
+  /**
+   * Throws {@link IllegalArgumentException} naming the method and the reason when {@code inputs} carry the causal mask
+   * but {@code config}'s method has no causal form ({@link MethodConfig#causalUnsupported}). Every estimator calls
+   * this first, so a masked problem is never silently computed without its mask.
+   */
+  public static void requireCausalForm(MethodConfig config, AttentionInputs inputs) {
+    if (inputs.causal()) {
+      String why = config.causalUnsupported();
+      if (why != null) {
+        throw new IllegalArgumentException(config.method() + " has no causal form: " + why + " (got causal inputs "
+            + inputs + ")");
+      }
+    }
+  }
 }

@@ -12,6 +12,10 @@ import org.scatterbrain.core.sparse.SparseSupport;
  * Exact softmax attention {@code softmax_row(tau Q K^T) V}, streamed in blocks with a running maximum ({@link
  * ExactKernel}): memory O((n + m) d), never an n x m matrix; cost 2 n m (d + dv) flops plus n m exponentials. This
  * is also the reference every error is measured against ({@link #reference}).
+ *
+ * <p>Under the causal mask ({@link AttentionInputs#withCausal}) each row is the softmax over its visible keys {@code j
+ * <= i + m - n}: masked entries have probability exactly 0, and rows scan only their visible keys (about half the
+ * work when m = n).
  */
 public final class ExactAttention implements AttentionEstimator {
   private final boolean parallel;
@@ -42,18 +46,20 @@ public final class ExactAttention implements AttentionEstimator {
         in.headDim(),
         in.valueDim(),
         in.scale(),
+        in.causal(),
         parallel);
   }
 
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    Checks.requireCausalForm(config(), in);
     AllocationMeter meter = AllocationMeter.start(parallel);
     ExactKernel.Result r = compute(in, parallel);
     long allocated = meter.stop();
     int n = in.queryCount();
     long stored = 8L * in.keyCount() * in.headDim() + 16L * n;
-    MemoryFootprint mem =
-        new MemoryFootprint(in.keyCount(), (double) n * in.keyCount(), stored, allocated);
+    double perRow = config().entriesPerRow(n, in.keyCount(), in.causal());
+    MemoryFootprint mem = new MemoryFootprint(perRow, perRow * n, stored, allocated);
     double[] logZ = r.logNormalizer();
     return new Estimate("exact", n, in.valueDim(), r.output(), mem, 0, new Rows(in, logZ));
   }
@@ -90,7 +96,9 @@ public final class ExactAttention implements AttentionEstimator {
       logits.rows(from, to, dst);
       for (int i = from; i < to; i++) {
         int o = (i - from) * m;
-        Exp.expShifted(dst, o, logZ[i], dst, o, m);
+        int vis = in.visibleKeys(i);
+        Exp.expShifted(dst, o, logZ[i], dst, o, vis);
+        java.util.Arrays.fill(dst, o + vis, o + m, 0.0);
       }
     }
 

@@ -7,7 +7,8 @@ import org.scatterbrain.core.linalg.RowMajor;
  * Exact attention of one input, kept as the reference every approximation is measured against: the output, each
  * row's log-normaliser {@code ln Z_i = ln sum_j exp(tau q_i . k_j)} (so exact rows can be recomputed block by block
  * as {@code A_ij = exp(tau q_i . k_j - ln Z_i)} without storing A) and each row's entropy in nats.
- * Memory O(n dv). Immutable.
+ * Memory O(n dv). Immutable. Under the causal mask ({@link AttentionInputs#causal}) the sums run over row i's visible
+ * keys {@code j <= i + m - n} and {@code A_ij = 0} for the others.
  */
 public final class ExactReference {
   private final AttentionInputs inputs;

@@ -43,6 +43,7 @@ public final class NystromAttention implements AttentionEstimator {
 
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    Checks.requireCausalForm(config, in);
     config.validateFor(in.queryCount(), in.keyCount());
     AllocationMeter meter = AllocationMeter.start(parallel);
     int n = in.queryCount();

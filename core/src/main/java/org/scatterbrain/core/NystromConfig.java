@@ -52,6 +52,17 @@ public record NystromConfig(int landmarks, int pinvIterations) implements Method
     return 2.0 * landmarks;
   }
 
+  /**
+   * Nystrom has no causal form: no published causal Nystrom approximation keeps the landmark form, because the key
+   * landmarks are means over segments of all keys (and the landmark kernel mixes them), so every output row would
+   * depend on later keys.
+   */
+  @Override
+  public String causalUnsupported() {
+    return "no published causal Nystrom approximation keeps its landmark form: the key landmarks average over all "
+        + "keys, so every output row would depend on later keys";
+  }
+
   @Override
   public void validateFor(int n, int m) {
     Checks.requireAtMost(landmarks, Math.min(n, m), "landmarks", "min(n, m)");

@@ -14,6 +14,9 @@ import org.scatterbrain.core.sparse.SparseSupport;
  * time: O(B m) scratch, never n x m), the top-k keys, and the exact normaliser. Output: {@code (sum_{top} e^{s} v +
  * w sum_{rest} v) / Z} with {@code w = (Z - Z_top) / (m - k)} (uniform rest) or {@code sum_{top} e^s v / Z_top}.
  * Deterministic. Cost O(n m (d + log k)) plus O(n k dv); memory O(n k) for the chosen keys.
+ *
+ * <p>Causal inputs: the same among row i's visible keys {@code j <= i + m - n} only: the top {@code min(k, visible)}
+ * of them, and the rest of their exact mass spread uniformly over the other visible keys (masked keys get 0).
  */
 public final class OracleAttention implements AttentionEstimator {
   private final OracleConfig config;
@@ -31,18 +34,27 @@ public final class OracleAttention implements AttentionEstimator {
 
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    Checks.requireCausalForm(config, in);
     config.validateFor(in.queryCount(), in.keyCount());
     AllocationMeter meter = AllocationMeter.start(parallel);
     int n = in.queryCount();
     int m = in.keyCount();
     int dv = in.valueDim();
     int k = config.topK();
-    boolean uniform = config.uniformRest() && k < m;
     double[] v = in.valuesRowMajor();
     double[] vTotal = new double[dv];
     for (int j = 0; j < m; j++) {
       for (int c = 0; c < dv; c++) {
         vTotal[c] += v[j * dv + c];
+      }
+    }
+    // under the mask, row i's "total" is the sum of its visible values: prefix sums, (m + 1) x dv
+    double[] vPrefix = in.causal() ? new double[(m + 1) * dv] : null;
+    if (vPrefix != null) {
+      for (int j = 0; j < m; j++) {
+        for (int c = 0; c < dv; c++) {
+          vPrefix[(j + 1) * dv + c] = vPrefix[j * dv + c] + v[j * dv + c];
+        }
       }
     }
     Logits logits = new Logits(in);
@@ -64,14 +76,17 @@ public final class OracleAttention implements AttentionEstimator {
         for (int r = 0; r < rows; r++) {
           int i = i0 + r;
           int o = r * m;
-          int[] keys = topK(s, o, m, k, scratch);
+          int vis = in.visibleKeys(i);
+          int kk = Math.min(k, vis);
+          boolean uniformRow = config.uniformRest() && kk < vis;
+          int[] keys = topK(s, o, vis, kk, scratch);
           top[i] = keys;
           double max = Double.NEGATIVE_INFINITY;
-          for (int j = 0; j < m; j++) {
+          for (int j = 0; j < vis; j++) {
             max = Math.max(max, s[o + j]);
           }
           double z = 0;
-          for (int j = 0; j < m; j++) {
+          for (int j = 0; j < vis; j++) {
             z += Math.exp(s[o + j] - max);
           }
           double zTop = 0;
@@ -85,10 +100,11 @@ public final class OracleAttention implements AttentionEstimator {
               vTop[c] += v[j * dv + c];
             }
           }
-          double den = uniform ? z : zTop;
-          double rest = uniform ? Math.max(z - zTop, 0.0) / (m - k) : 0.0;
+          double den = uniformRow ? z : zTop;
+          double rest = uniformRow ? Math.max(z - zTop, 0.0) / (vis - kk) : 0.0;
           for (int c = 0; c < dv; c++) {
-            out[i * dv + c] = (num[c] + rest * (vTotal[c] - vTop[c])) / den;
+            double total = vPrefix == null ? vTotal[c] : vPrefix[vis * dv + c];
+            out[i * dv + c] = (num[c] + rest * (total - vTop[c])) / den;
           }
           logZ[i] = max + Math.log(den);
           restWeight[i] = rest / den;
@@ -98,8 +114,9 @@ public final class OracleAttention implements AttentionEstimator {
     int[][] rowsKeys = top;
     ExplicitSupport support = ExplicitSupport.of(rowsKeys, m);
     long allocated = meter.stop();
-    MemoryFootprint mem = new MemoryFootprint(config.entriesPerRow(n, m), config.entriesPerRow(n, m) * n,
-        support.storedBytes() + 16L * n, allocated);
+    double perRow = config.entriesPerRow(n, m, in.causal());
+    MemoryFootprint mem = new MemoryFootprint(perRow, perRow * n,
+        support.storedBytes() + 16L * n + (vPrefix == null ? 0 : 8L * vPrefix.length), allocated);
     return new Estimate("oracle", n, dv, out, mem, 0, new Rows(in, support, logZ, restWeight));
   }
 
@@ -199,7 +216,9 @@ public final class OracleAttention implements AttentionEstimator {
       int[] counts = new int[support.maxRowSupport()];
       for (int i = from; i < to; i++) {
         int o = (i - from) * m;
-        Arrays.fill(dst, o, o + m, rest[i]);
+        int vis = in.visibleKeys(i);
+        Arrays.fill(dst, o, o + vis, rest[i]);
+        Arrays.fill(dst, o + vis, o + m, 0.0);
         int len = support.rowSupport(i, keys, counts);
         for (int a = 0; a < len; a++) {
           dst[o + keys[a]] = Math.exp(l.logit(i, keys[a]) - logZ[i]);

@@ -41,6 +41,25 @@ public record OracleConfig(int topK, boolean uniformRest) implements MethodConfi
     return uniformRest ? Math.min(2.0 * topK, m) : Math.min(topK, m);
   }
 
+  /** Under the mask, row i keeps {@code min(k, i + m - n + 1)} keys: the mean over rows. */
+  @Override
+  public double entriesPerRow(int n, int m, boolean causal) {
+    if (!causal) {
+      return entriesPerRow(n, m);
+    }
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+      s += Math.min(topK, i + m - n + 1);
+    }
+    return s / n;
+  }
+
+  /** The oracle among the visible keys ({@link OracleAttention}). */
+  @Override
+  public String causalUnsupported() {
+    return null;
+  }
+
   @Override
   public void validateFor(int n, int m) {
     Checks.requireAtMost(topK, m, "topK", "m");

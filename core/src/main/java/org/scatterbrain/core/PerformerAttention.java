@@ -13,6 +13,10 @@ import org.scatterbrain.core.sparse.SparseSupport;
  * phi(q_i)^T (phi(K)^T 1)} with positive random features (spec 2.2-2.3; eps = 0 by default, pitfall P5). The
  * unnormalised estimate phi(q).phi(k) is unbiased for exp(tau q.k); the ratio is biased at O(1/F). Cost O((n + m) F
  * (d + dv)), memory O((n + m) F). Use when n m is too large for exact attention and attention is diffuse.
+ *
+ * <p>Causal inputs: the published causal FAVOR+ by prefix sums over keys ({@link LowRankPart#computeCausal}), {@code
+ * out_i = sum_{j <= i'} phi(q_i) . phi(k_j) v_j / sum_{j <= i'} phi(q_i) . phi(k_j)} with {@code i' = i + m - n};
+ * memory O((n + m) F + F dv), never O(n F dv).
  */
 public final class PerformerAttention implements AttentionEstimator {
   private final PerformerConfig config;
@@ -30,13 +34,15 @@ public final class PerformerAttention implements AttentionEstimator {
 
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    Checks.requireCausalForm(config, in);
     return estimate(in, Draws.split(rng).sampleFeatures(config, in.headDim()));
   }
 
   /** Estimate with an explicit feature map (for example the projection of another implementation). */
   public Estimate estimate(AttentionInputs in, PositiveRandomFeatures map) {
+    Checks.requireCausalForm(config, in);
     AllocationMeter meter = AllocationMeter.start(parallel);
-    LowRankPart lr = LowRankPart.compute(map, in, parallel);
+    LowRankPart lr = in.causal() ? LowRankPart.computeCausal(map, in, parallel) : LowRankPart.compute(map, in, parallel);
     int n = in.queryCount();
     int dv = in.valueDim();
     double[] out = new double[n * dv];

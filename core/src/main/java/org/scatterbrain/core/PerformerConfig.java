@@ -61,6 +61,15 @@ public record PerformerConfig(
     return 2.0 * features;
   }
 
+  /**
+   * Causal FAVOR+ (prefix sums) needs eps = 0: eps is added to features stabilised against all keys, which has no
+   * causal form.
+   */
+  @Override
+  public String causalUnsupported() {
+    return eps > 0 ? "eps = " + eps + " > 0 is added to features stabilised against all keys; use eps = 0" : null;
+  }
+
   @Override
   public void validateFor(int n, int m) {
     // any size

@@ -61,6 +61,16 @@ public record ReformerConfig(int bucketSize, int hashRounds, int buckets) implem
     return (double) bucketSize * hashRounds;
   }
 
+  /**
+   * The causal form drops the future pairs of each cluster ({@link org.scatterbrain.core.sparse.CausalSupport}); a
+   * query whose clusters hold only later keys sees its own position's key instead. Entries per row stay the paper's
+   * count, a bound on what each row stores (how many pairs stay visible depends on the hash).
+   */
+  @Override
+  public String causalUnsupported() {
+    return null;
+  }
+
   @Override
   public void validateFor(int n, int m) {
     Checks.requireAtMost(bucketSize, n, "bucketSize", "n");

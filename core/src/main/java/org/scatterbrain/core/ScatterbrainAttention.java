@@ -22,6 +22,10 @@ import org.scatterbrain.core.sparse.SupportSums;
  * is unbiased.
  *
  * <p>Cost O((n + m) F (d + dv) + |S| (d + F + dv)); memory O((n + m) F + n dv) plus the support's indices.
+ *
+ * <p>Causal inputs: the same combination with every sum restricted to the visible keys {@code j <= i + m - n}: the
+ * causal low-rank part ({@link LowRankPart#computeCausal}, prefix sums) corrected on the causal support (the sparse
+ * support with its future pairs dropped, {@link org.scatterbrain.core.sparse.CausalSupport}, or the causal window).
  */
 public final class ScatterbrainAttention implements AttentionEstimator {
   private final ScatterbrainConfig config;
@@ -39,6 +43,7 @@ public final class ScatterbrainAttention implements AttentionEstimator {
 
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    Checks.requireCausalForm(config, in);
     config.validateFor(in.queryCount(), in.keyCount());
     AllocationMeter meter = AllocationMeter.start(parallel);
     Draws draws = Draws.split(rng);
@@ -49,8 +54,8 @@ public final class ScatterbrainAttention implements AttentionEstimator {
     MemoryFootprint m = e.memory();
     return e.withMemory(
         new MemoryFootprint(
-            config.entriesPerRow(in.queryCount(), in.keyCount()),
-            config.entriesPerRow(in.queryCount(), in.keyCount()) * in.queryCount(),
+            config.entriesPerRow(in.queryCount(), in.keyCount(), in.causal()),
+            config.entriesPerRow(in.queryCount(), in.keyCount(), in.causal()) * in.queryCount(),
             m.storedBytes(),
             allocated));
   }
@@ -60,6 +65,7 @@ public final class ScatterbrainAttention implements AttentionEstimator {
    * implementations fix every random draw.
    */
   public Estimate estimate(AttentionInputs in, PositiveRandomFeatures map, SparseSupport support) {
+    Checks.requireCausalForm(config, in);
     return combine(in, map, support, parallel, "scatterbrain");
   }
 
@@ -70,12 +76,13 @@ public final class ScatterbrainAttention implements AttentionEstimator {
   static Estimate combine(
       AttentionInputs in, PositiveRandomFeatures map, SparseSupport support, boolean parallel, String method) {
     SparseAttention.requireShape(support, in);
+    support = SparseAttention.masked(support, in);
     if (!support.deduplicated()) {
       throw new IllegalArgumentException(
           "scatterbrain needs a support that counts each pair once; got one that counts repeats");
     }
     AllocationMeter meter = AllocationMeter.start(parallel);
-    LowRankPart lr = LowRankPart.compute(map, in, parallel);
+    LowRankPart lr = in.causal() ? LowRankPart.computeCausal(map, in, parallel) : LowRankPart.compute(map, in, parallel);
     SupportSums sums =
         SupportSums.compute(support, in, lr.queryFeatures(), lr.keyFeatures(), parallel);
     int n = in.queryCount();

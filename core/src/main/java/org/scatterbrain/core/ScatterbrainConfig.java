@@ -60,6 +60,23 @@ public record ScatterbrainConfig(PerformerConfig lowRank, SparseConfig sparse)
     return sparse.entriesPerRow(n, m) + lowRank.entriesPerRow(n, m);
   }
 
+  /** The sparse part's causal count plus 2F for the features. */
+  @Override
+  public double entriesPerRow(int n, int m, boolean causal) {
+    return sparse.entriesPerRow(n, m, causal) + lowRank.entriesPerRow(n, m, causal);
+  }
+
+  /** A causal form exists when both parts have one. */
+  @Override
+  public String causalUnsupported() {
+    String low = lowRank.causalUnsupported();
+    if (low != null) {
+      return "its low-rank part: " + low;
+    }
+    String sp = sparse.causalUnsupported();
+    return sp == null ? null : "its sparse part (" + sparse.method() + "): " + sp;
+  }
+
   @Override
   public void validateFor(int n, int m) {
     sparse.validateFor(n, m);

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.scatterbrain.core.metrics.AllocationMeter;
 import org.scatterbrain.core.metrics.MemoryFootprint;
+import org.scatterbrain.core.sparse.CausalSupport;
 import org.scatterbrain.core.sparse.SparseSupport;
 import org.scatterbrain.core.sparse.SupportSums;
 
@@ -13,6 +14,9 @@ import org.scatterbrain.core.sparse.SupportSums;
  * which is the original SMYRF's softmax over rounds weighted by their normalisers: spec 3(a) step 7). The support
  * comes from SMYRF, Reformer-style LSH or a local window ({@link SparseConfig}). Cost O(|S| (d + dv)) plus hashing;
  * memory O(n dv) plus the support's indices. Zero off the support, so exact when the support covers every key.
+ *
+ * <p>Under the causal mask the support loses its future pairs ({@link CausalSupport}; a local window is instead the W
+ * most recent visible keys, {@link LocalConfig}), and a query left without a visible key sees its own position's key.
  */
 public final class SparseAttention implements AttentionEstimator {
   private final SparseConfig config;
@@ -30,6 +34,7 @@ public final class SparseAttention implements AttentionEstimator {
 
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    Checks.requireCausalForm(config, in);
     config.validateFor(in.queryCount(), in.keyCount());
     boolean dedup = config.deduplicated();
     AllocationMeter meter = AllocationMeter.start(parallel);
@@ -41,9 +46,11 @@ public final class SparseAttention implements AttentionEstimator {
         new MemoryFootprint(m.entriesPerRow(), m.entries(), m.storedBytes(), allocated));
   }
 
-  /** Estimate on an explicit support. */
+  /** Estimate on an explicit support (with its future pairs dropped when {@code in} is causal). */
   public Estimate estimate(AttentionInputs in, SparseSupport support) {
+    Checks.requireCausalForm(config, in);
     requireShape(support, in);
+    support = masked(support, in);
     AllocationMeter meter = AllocationMeter.start(parallel);
     SupportSums sums = SupportSums.compute(support, in, null, null, parallel);
     int n = in.queryCount();
@@ -73,6 +80,11 @@ public final class SparseAttention implements AttentionEstimator {
             allocated);
     return new Estimate(
         config.method(), n, dv, out, mem, empty, new SupportRows(in, support, logZ, null, null));
+  }
+
+  /** {@code support} under {@code in}'s causal mask, or itself without the mask. */
+  static SparseSupport masked(SparseSupport support, AttentionInputs in) {
+    return in.causal() ? CausalSupport.of(support) : support;
   }
 
   static void requireShape(SparseSupport support, AttentionInputs in) {

@@ -191,6 +191,15 @@ public final class PositiveRandomFeatures {
   }
 
   /**
+   * Unstabilised log-features {@code e_i} (rows x F, row-major) with {@code phi(x_i)_f = exp(e_if) / sqrt(F)}: the
+   * causal form ({@link LowRankPart#computeCausal}) stabilises them against prefix maxima itself. Not modified: {@code
+   * x}.
+   */
+  public double[] logFeatures(double[] x, int rows, double tau, boolean parallel) {
+    return exponents(x, rows, tau, parallel);
+  }
+
+  /**
    * Log-features without the constant: {@code e_if - |x_i'|^2 / 2} with {@code e_i = [u_i, -u_i]} (or u_i) and
    * {@code u_i = W x_i'}, as a row-major rows x F array.
    */

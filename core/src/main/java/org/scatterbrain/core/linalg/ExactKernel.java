@@ -12,6 +12,11 @@ import java.util.Arrays;
  * {@code H_i = -sum_j A_ij ln A_ij} are returned, so that exact attention rows can be re-created later one block at a
  * time ({@code A_ij = exp(tau q_i . k_j - ln Z_i)}) and results can be read against entropy as the paper does.
  *
+ * <p>Causal mask ({@link #attend(double[], int, double[], double[], int, int, int, double, boolean, boolean)}):
+ * query i sees keys {@code j <= i + m - n} only. A block of queries scans only the keys its last row sees, and each
+ * row's maximum, weights and sums cover only its visible keys (masked weights are exactly 0), so the masked form does
+ * about half the work and its rows are exactly the softmax over the visible keys.
+ *
  * <p>Numerics: every exponent is {@code s - max <= 0}, so nothing overflows at any temperature; the entropy is
  * accumulated as {@code sum_j e^{s_j - M} (s_j - M)}, which avoids cancelling large logits against each other.
  */
@@ -41,6 +46,28 @@ public final class ExactKernel {
       int dv,
       double scale,
       boolean parallel) {
+    return attend(q, n, kt, v, m, d, dv, scale, false, parallel);
+  }
+
+  /**
+   * As {@link #attend(double[], int, double[], double[], int, int, int, double, boolean)}, with the causal mask when
+   * {@code causal} (query i sees keys {@code j <= i + m - n}; needs m >= n).
+   */
+  public static Result attend(
+      double[] q,
+      int n,
+      double[] kt,
+      double[] v,
+      int m,
+      int d,
+      int dv,
+      double scale,
+      boolean causal,
+      boolean parallel) {
+    if (causal && m < n) {
+      throw new IllegalArgumentException("a causal mask needs m >= n, got n = " + n + ", m = " + m);
+    }
+    int offset = causal ? m - n : -1;
     double[] out = new double[n * dv];
     double[] logZ = new double[n];
     double[] entropy = new double[n];
@@ -57,7 +84,7 @@ public final class ExactKernel {
             Parallel.checkInterrupted();
             int i0 = b * QUERY_BLOCK;
             int rows = Math.min(QUERY_BLOCK, n - i0);
-            attendBlock(q, i0, rows, kt, v, m, d, dv, scale, out, logZ, entropy, s);
+            attendBlock(q, i0, rows, kt, v, m, d, dv, scale, offset, out, logZ, entropy, s);
           }
         });
     return new Result(out, logZ, entropy);
@@ -86,6 +113,7 @@ public final class ExactKernel {
       int d,
       int dv,
       double scale,
+      int offset,
       double[] out,
       double[] logZ,
       double[] entropy,
@@ -103,14 +131,23 @@ public final class ExactKernel {
     double[] p = s.logits;
     double[] w = s.weights;
     int outOff = i0 * dv;
-    for (int j0 = 0; j0 < m; j0 += KEY_BLOCK) {
-      int cols = Math.min(KEY_BLOCK, m - j0);
+    // keys [0, limit) are seen by some row of the block: all of them, or up to the last row's under the mask
+    int limit = offset < 0 ? m : i0 + rows + offset;
+    for (int j0 = 0; j0 < limit; j0 += KEY_BLOCK) {
+      int cols = Math.min(KEY_BLOCK, limit - j0);
       Arrays.fill(p, 0, rows * cols, 0.0);
       Gemm.multiplyAdd(qs, 0, d, kt, j0, m, p, 0, cols, rows, d, cols);
       for (int r = 0; r < rows; r++) {
         int base = r * cols;
+        // this row's visible columns of the block (all without the mask; every row sees key 0, so a row's first
+        // block always has at least one)
+        int vis = offset < 0 ? cols : Math.min(cols, i0 + r + offset + 1 - j0);
+        if (vis <= 0) {
+          Arrays.fill(w, base, base + cols, 0.0);
+          continue;
+        }
         double mx = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < cols; j++) {
+        for (int j = 0; j < vis; j++) {
           mx = Math.max(mx, p[base + j]);
         }
         double old = rowMax[r];
@@ -127,7 +164,10 @@ public final class ExactKernel {
           rowMax[r] = mx;
         }
         double ref = rowMax[r];
-        Exp.expShifted(p, base, ref, w, base, cols);
+        Exp.expShifted(p, base, ref, w, base, vis);
+        if (vis < cols) {
+          Arrays.fill(w, base + vis, base + cols, 0.0);
+        }
         // fixed four-way split of the sums: the same order whatever kernel computed the weights
         double l0 = 0;
         double l1 = 0;
@@ -138,7 +178,7 @@ public final class ExactKernel {
         double e2 = 0;
         double e3 = 0;
         int j = 0;
-        for (; j + 4 <= cols; j += 4) {
+        for (; j + 4 <= vis; j += 4) {
           int x = base + j;
           l0 += w[x];
           l1 += w[x + 1];
@@ -149,7 +189,7 @@ public final class ExactKernel {
           e2 += w[x + 2] * (p[x + 2] - ref);
           e3 += w[x + 3] * (p[x + 3] - ref);
         }
-        for (; j < cols; j++) {
+        for (; j < vis; j++) {
           l0 += w[base + j];
           e0 += w[base + j] * (p[base + j] - ref);
         }

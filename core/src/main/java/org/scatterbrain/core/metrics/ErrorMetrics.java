@@ -15,6 +15,9 @@ import org.scatterbrain.core.sparse.SparseSupport;
  * blocks of rows: exact rows are recomputed from the logits and the reference's row log-normalisers, approximate rows
  * from the estimate, so memory is O((n + m) d + B m) for blocks of B rows, never n x m. Per-row partial results are
  * reduced in row order, so results do not depend on parallelism.
+ *
+ * <p>Under the causal mask the exact rows are 0 on masked keys ({@code j > i + m - n}, logit -infinity), so an estimate
+ * that put mass there would have an infinite KL divergence; every causal estimator keeps them at 0.
  */
 public final class ErrorMetrics {
   /** Entries per row block (rows x m) of scratch. */
@@ -95,6 +98,8 @@ public final class ErrorMetrics {
             approx.rows(i0, i0 + rows, a);
             for (int r = 0; r < rows; r++) {
               int i = i0 + r;
+              int vis = reference.inputs().visibleKeys(i);
+              Arrays.fill(logits, r * m + vis, r * m + m, Double.NEGATIVE_INFINITY);
               Exp.expShifted(logits, r * m, reference.logNormalizer(i), exactRow, 0, m);
               rowErrors(i, r * m, m, logits, a, exactRow, reference.logNormalizer(i), diff2, exact2, maxAbs, kl, tv);
               if (support != null) {

@@ -7,6 +7,10 @@ import org.scatterbrain.core.Checks;
  * floor(W/2) <= j < i + ceil(W/2)} and {@code 0 <= j < m}. Positions are absolute indices, so for n != m the band is
  * not centred on a diagonal of the rectangle, and an even W is asymmetric (W = 4: offsets -2..1).
  *
+ * <p>Causal form ({@link #causal}): query i sees the W most recent visible keys {@code [i + m - n - W + 1, i + m - n]}
+ * (clipped at 0), so no slot of the budget goes to a masked key; the first rows (with m = n, rows i < W - 1) see fewer
+ * keys, and {@link #entriesPerRow} is then the exact mean count.
+ *
  * <p>Tiles are blocks of consecutive queries against the keys their windows cover. One round, no index storage.
  */
 public final class BandSupport implements SparseSupport {
@@ -16,14 +20,17 @@ public final class BandSupport implements SparseSupport {
   private final int before;
   private final int after;
   private final int block;
+  private final boolean causal;
 
-  private BandSupport(int n, int m, int window) {
+  private BandSupport(int n, int m, int window, boolean causal) {
     this.n = n;
     this.m = m;
     this.window = window;
-    this.before = window / 2;
-    this.after = (window + 1) / 2;
+    // key j is in query i's window iff i - before <= j < i + after
+    this.before = causal ? window - 1 - (m - n) : window / 2;
+    this.after = causal ? m - n + 1 : (window + 1) / 2;
     this.block = Math.max(8, Math.min(64, window));
+    this.causal = causal;
   }
 
   /** The band of width {@code window} over n queries and m keys. */
@@ -31,7 +38,38 @@ public final class BandSupport implements SparseSupport {
     Checks.requirePositive(window, "window");
     Checks.requirePositive(n, "n");
     Checks.requirePositive(m, "m");
-    return new BandSupport(n, m, window);
+    return new BandSupport(n, m, window, false);
+  }
+
+  /**
+   * The causal window of width {@code window} over n queries and m >= n keys: query i sees keys {@code [i + m - n -
+   * W + 1, i + m - n]} that exist.
+   */
+  public static BandSupport causal(int n, int m, int window) {
+    Checks.requirePositive(window, "window");
+    Checks.requirePositive(n, "n");
+    Checks.requirePositive(m, "m");
+    if (m < n) {
+      throw new IllegalArgumentException("a causal window needs m >= n, got n = " + n + ", m = " + m);
+    }
+    return new BandSupport(n, m, window, true);
+  }
+
+  /**
+   * Mean keys per row of the causal window: row i sees {@code min(W, i + m - n + 1)} keys. Computed in closed form:
+   * rows with {@code i + m - n + 1 < W} see {@code m - n + 1 .. W - 1} keys, the rest W.
+   */
+  public static double causalEntriesPerRow(int n, int m, int window) {
+    long off = (long) m - n;
+    long shortRows = Math.max(0, Math.min(n, window - 1 - off)); // rows i < W - 1 - off
+    // sum over i < shortRows of (i + off + 1)
+    double partial = shortRows * (off + 1) + (double) shortRows * (shortRows - 1) / 2.0;
+    return (partial + (double) (n - shortRows) * window) / n;
+  }
+
+  /** Whether this is the causal window. */
+  public boolean isCausal() {
+    return causal;
   }
 
   /** Window width W. */
@@ -124,7 +162,7 @@ public final class BandSupport implements SparseSupport {
 
   @Override
   public double entriesPerRow() {
-    return window;
+    return causal ? causalEntriesPerRow(n, m, window) : window;
   }
 
   @Override

@@ -20,6 +20,7 @@ public final class ClusteredSupport implements SparseSupport {
   private final int[][] keyOrder;
   private final int[][] queryGroup;
   private final int[][] keyGroup;
+  private volatile int[][] groupMinKey; // per round and group, the smallest key index; built by firstKey (causal)
   private final double paperEntriesPerRow;
 
   private ClusteredSupport(
@@ -222,6 +223,33 @@ public final class ClusteredSupport implements SparseSupport {
   }
 
   @Override
+  public int firstKey(int i) {
+    int[][] groupMinKey = this.groupMinKey;
+    if (groupMinKey == null) {
+      groupMinKey = new int[rounds()][groups];
+      for (int t = 0; t < rounds(); t++) {
+        for (int c = 0; c < groups; c++) {
+          int mn = Integer.MAX_VALUE;
+          for (int p = start(c, m); p < start(c + 1, m); p++) {
+            mn = Math.min(mn, keyOrder[t][p]);
+          }
+          groupMinKey[t][c] = mn;
+        }
+      }
+      this.groupMinKey = groupMinKey;
+    }
+    int best = Integer.MAX_VALUE;
+    for (int t = 0; t < rounds(); t++) {
+      int c = queryGroup[t][i];
+      best = Math.min(best, groupMinKey[t][c]);
+      if (lookBack && groups > 1) {
+        best = Math.min(best, groupMinKey[t][(c + groups - 1) % groups]);
+      }
+    }
+    return best;
+  }
+
+  @Override
   public boolean deduplicated() {
     return dedup;
   }
@@ -272,6 +300,6 @@ public final class ClusteredSupport implements SparseSupport {
 
   @Override
   public long storedBytes() {
-    return 4L * rounds() * 2L * (n + m);
+    return 4L * rounds() * 2L * (n + m) + (groupMinKey == null ? 0 : 4L * rounds() * groups);
   }
 }

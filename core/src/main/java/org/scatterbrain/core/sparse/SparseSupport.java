@@ -53,6 +53,17 @@ public interface SparseSupport {
     return java.util.Arrays.binarySearch(keys, 0, len, j) >= 0;
   }
 
+  /**
+   * The smallest key in query i's support, or {@link Integer#MAX_VALUE} when it is empty. The default searches {@link
+   * #rowSupport}; supports answer it faster where they can (the causal mask asks it of every query).
+   */
+  default int firstKey(int i) {
+    int[] keys = new int[Math.max(1, maxRowSupport())];
+    int[] counts = new int[keys.length];
+    int len = rowSupport(i, keys, counts);
+    return len == 0 ? Integer.MAX_VALUE : keys[0];
+  }
+
   /** Stored entries per query row as the paper counts them (spec section 6): window, or cluster size x rounds. */
   double entriesPerRow();
 

@@ -20,6 +20,10 @@ import org.scatterbrain.core.linalg.Parallel;
  * the low-rank sums are in units of exp(l_i), spec 2.2). Logits and feature products of each tile are computed by
  * {@link Gemm}; the running maximum is updated tile by tile as in streaming softmax, so nothing overflows.
  *
+ * <p>Causal inputs: the support must already be masked ({@link CausalSupport}), and with features from {@link
+ * org.scatterbrain.core.features.LowRankPart#computeCausal} (key j in units of {@code exp(kappa_j)}, the keys' log
+ * scale) each product is rescaled to its row's unit, {@code qbar_i . kbar_j exp(kappa_j - kappa_{L_i})}.
+ *
  * <p>Memory: O(n dv) for the sums plus one tile of scratch per worker. Flops: 2 |tiles| (d + F + 2 dv) per tile
  * entry.
  */
@@ -160,6 +164,18 @@ public final class SupportSums {
         transposeRows(kv, tile.keys, kn, f, kbarT);
         Arrays.fill(p, 0, qn * kn, 0.0);
         Gemm.multiplyAdd(qbar, 0, f, kbarT, 0, kn, p, 0, kn, qn, f, kn);
+        if (in.causal()) {
+          double[] kappa = kf.logScale();
+          int offset = in.keyCount() - in.queryCount();
+          for (int r = 0; r < qn; r++) {
+            double ref = kappa[Math.min(tile.queries[r] + offset, in.keyCount() - 1)];
+            for (int c = 0; c < kn; c++) {
+              int j = tile.keys[c];
+              // masked pairs are excluded below; keep their (unused) product finite
+              p[r * kn + c] = j <= tile.queries[r] + offset ? p[r * kn + c] * Math.exp(kappa[j] - ref) : 0.0;
+            }
+          }
+        }
       }
       boolean[] inc = tile.include;
       for (int r = 0; r < qn; r++) {
