@@ -79,6 +79,7 @@ public final class HybridAttention implements AttentionEstimator {
 
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
+    Checks.requireCausalForm(config, in);
     config.validateFor(in.queryCount(), in.keyCount());
     AllocationMeter meter = AllocationMeter.start(parallel);
     Draws draws = Draws.split(rng);

@@ -154,4 +154,16 @@ public record HybridConfig(
       Checks.requireAtMost(remainderSize, m, "remainderSize", "m");
     }
   }
+
+  /**
+   * Not (yet) causal: the global columns are chosen from every key's logit mass, and the pooled remainder's key
+   * groups, their calibration sample and the adaptive split's validation rows all summarise every key, so every
+   * output row would depend on later keys. A causal form needs prefix-pooled groups (the groups' sums over keys up to
+   * each query block, like causal FAVOR+'s prefix sums) and globals chosen from each query's past.
+   */
+  @Override
+  public String causalUnsupported() {
+    return "its global columns, pooled key groups and adaptive split summarise all keys, so every row would depend on "
+        + "later keys; for causal inputs use scatterbrain (local or smyrf), local, smyrf, reformer or performer";
+  }
 }

@@ -41,7 +41,10 @@ public record OracleConfig(int topK, boolean uniformRest) implements MethodConfi
     return uniformRest ? Math.min(2.0 * topK, m) : Math.min(topK, m);
   }
 
-  /** Under the mask, row i keeps {@code min(k, i + m - n + 1)} keys: the mean over rows. */
+  /**
+   * Under the mask, row i keeps {@code min(k, v)} of its {@code v = i + m - n + 1} visible keys ({@code min(2k, v)}
+   * with the uniform rest, counted as above): the mean over rows.
+   */
   @Override
   public double entriesPerRow(int n, int m, boolean causal) {
     if (!causal) {
@@ -49,7 +52,8 @@ public record OracleConfig(int topK, boolean uniformRest) implements MethodConfi
     }
     double s = 0;
     for (int i = 0; i < n; i++) {
-      s += Math.min(topK, i + m - n + 1);
+      int visible = i + m - n + 1;
+      s += uniformRest ? Math.min(2.0 * topK, visible) : Math.min(topK, visible);
     }
     return s / n;
   }

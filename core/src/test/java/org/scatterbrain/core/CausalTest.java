@@ -128,14 +128,9 @@ class CausalTest {
     return EstimatorCatalog.all().stream().filter(e -> e.small().causalUnsupported() == null).toList();
   }
 
-  /**
-   * Catalog entries without a causal form, except the hybrid ones: HybridAttention is changed on another branch and
-   * gets its one-line {@link Checks#requireCausalForm} call there.
-   */
+  /** Catalog entries without a causal form (Nystrom, hybrid). */
   static List<EstimatorCatalog.Entry> nonCausalEntries() {
-    return EstimatorCatalog.all().stream()
-        .filter(e -> e.small().causalUnsupported() != null && !e.name().startsWith("hybrid"))
-        .toList();
+    return EstimatorCatalog.all().stream().filter(e -> e.small().causalUnsupported() != null).toList();
   }
 
   /**
