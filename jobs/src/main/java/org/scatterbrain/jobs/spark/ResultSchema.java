@@ -52,6 +52,7 @@ public final class ResultSchema {
   public static final String DV = "dv";
   public static final String TEMPERATURE = "temperature";
   public static final String SCALE = "scale";
+  public static final String CAUSAL = "causal";
   // the parameter columns of the built-in methods (others come from the registry)
   public static final String FEATURES = "features";
   public static final String ANTITHETIC = "antithetic";
@@ -125,7 +126,9 @@ public final class ResultSchema {
         f(D, DataTypes.IntegerType, false),
         f(DV, DataTypes.IntegerType, false),
         f(TEMPERATURE, DataTypes.DoubleType, false),
-        f(SCALE, DataTypes.DoubleType, false)));
+        f(SCALE, DataTypes.DoubleType, false),
+        // nullable: results written before the causal mask existed have none (they are bidirectional)
+        f(CAUSAL, DataTypes.BooleanType, true)));
     for (Param p : registry.params()) {
       fields.add(f(p.column(), sparkType(p), true));
     }
@@ -219,6 +222,7 @@ public final class ResultSchema {
       set(v, DV, in.dv());
       set(v, TEMPERATURE, in.temperature());
       set(v, SCALE, in.scale());
+      set(v, CAUSAL, in.causal());
       for (TrialMethod.Value p : tm.values()) {
         set(v, p.param().column(), p.value());
       }

@@ -188,7 +188,9 @@ final class Results {
     return rows
         .withColumn(ResultSchema.METHOD_LABEL, coalesce(col(ResultSchema.METHOD_LABEL), label.apply(m, values)))
         .withColumn(ResultSchema.VARIANT, coalesce(col(ResultSchema.VARIANT), variant.apply(m, values)))
-        .withColumn(ResultSchema.REFERENCE, coalesce(col(ResultSchema.REFERENCE), reference.apply(m, values)));
+        .withColumn(ResultSchema.REFERENCE, coalesce(col(ResultSchema.REFERENCE), reference.apply(m, values)))
+        // rows written before the causal mask existed are bidirectional
+        .withColumn(ResultSchema.CAUSAL, coalesce(col(ResultSchema.CAUSAL), lit(false)));
   }
 
   /** A trial method rebuilt from a row's method name and parameter columns (no config: names only). */

@@ -71,6 +71,7 @@ public final class SummaryBuilder {
           ResultSchema.D,
           ResultSchema.DV,
           ResultSchema.TEMPERATURE,
+          ResultSchema.CAUSAL,
           ResultSchema.BUDGET);
 
   /** A cell without its budget: the scope of a Pareto frontier. */

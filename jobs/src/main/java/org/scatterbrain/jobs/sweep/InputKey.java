@@ -7,14 +7,22 @@ import org.scatterbrain.core.AttentionInputs;
  * One input cell: source, sequence length, dims, temperature and replicate. All trials of a cell share its inputs
  * and its exact reference.
  */
-public record InputKey(InputSource source, int n, int d, int dv, double temperature, int seedIndex)
+public record InputKey(InputSource source, int n, int d, int dv, double temperature, int seedIndex, boolean causal)
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Canonical text, part of every trial id of this cell. */
+  /** A bidirectional cell. */
+  public InputKey(InputSource source, int n, int d, int dv, double temperature, int seedIndex) {
+    this(source, n, d, dv, temperature, seedIndex, false);
+  }
+
+  /**
+   * Canonical text, part of every trial id of this cell. The causal mask adds {@code ;causal}; bidirectional cells
+   * keep the text (and the trial ids) they had before the mask existed.
+   */
   public String canonical() {
     return "input=" + source.id() + ";n=" + n + ";d=" + d + ";dv=" + dv + ";temperature="
-        + Canonical.number(temperature) + ";seed-index=" + seedIndex;
+        + Canonical.number(temperature) + ";seed-index=" + seedIndex + (causal ? ";causal" : "");
   }
 
   /** Seed of the synthetic inputs (unused by real heads, which have no randomness). */
@@ -22,8 +30,11 @@ public record InputKey(InputSource source, int n, int d, int dv, double temperat
     return Canonical.seed("sweep-seed=" + sweepSeed + ";" + canonical());
   }
 
-  /** Logit scale tau = temperature / sqrt(d) (core's {@link AttentionInputs#temperatureScale}). */
+  /**
+   * Logit scale tau: temperature / sqrt(d) (core's {@link AttentionInputs#temperatureScale}), or temperature x the
+   * model's own scale for a real head that records one.
+   */
   public double scale() {
-    return AttentionInputs.temperatureScale(temperature, d);
+    return source.scale(temperature, d);
   }
 }

@@ -2,6 +2,7 @@ package org.scatterbrain.jobs.sweep;
 
 import java.io.Serializable;
 import org.scatterbrain.core.AttentionInputs;
+import org.scatterbrain.core.Checks;
 import org.scatterbrain.core.Draws;
 import org.scatterbrain.core.inputs.InputGenerators;
 import org.scatterbrain.core.inputs.InputGenerators.ClusteredSpec;
@@ -22,6 +23,19 @@ public sealed interface InputSource extends Serializable
 
   /** Whether d and dv come from the source (npy) rather than the head-dim / value-dim axes. */
   default boolean fixedDims() {
+    return false;
+  }
+
+  /**
+   * The logit scale at inverse-temperature multiplier beta and head dim d: {@code beta / sqrt(d)}, or beta x the
+   * model's own scale for a real head that records one.
+   */
+  default double scale(double beta, int d) {
+    return AttentionInputs.temperatureScale(beta, d);
+  }
+
+  /** Whether the source's own attention is causal (a decoder's head); the {@code causal} axis' "model" value. */
+  default boolean modelCausal() {
     return false;
   }
 
@@ -175,11 +189,26 @@ public sealed interface InputSource extends Serializable
    * One real head of {@code rows} tokens, head dim d and value dim dv; its arrays are in the {@link HeadStore} under
    * {@link #id}. The first n rows are used, so one head serves several sequence lengths. Its identity is the file
    * prefix plus a hash of the three arrays, so two heads of the same name from different folders are different
-   * inputs.
+   * inputs. A head may carry its model's own softmax scale ({@code modelScale}, NaN when not recorded: then 1 /
+   * sqrt(d)) and whether the model masks it causally, both from the folder's {@code heads.tsv}.
    */
-  record Npy(String head, String contentHash, int rows, int d, int dv, double maxQueryNorm, double maxKeyNorm)
-      implements InputSource {
+  record Npy(String head, String contentHash, int rows, int d, int dv, double maxQueryNorm, double maxKeyNorm,
+      double modelScale, boolean modelCausal) implements InputSource {
     private static final long serialVersionUID = 1L;
+
+    /** A head with the default scale 1 / sqrt(d), not causal. */
+    public Npy(String head, String contentHash, int rows, int d, int dv, double maxQueryNorm, double maxKeyNorm) {
+      this(head, contentHash, rows, d, dv, maxQueryNorm, maxKeyNorm, Double.NaN, false);
+    }
+
+    @Override
+    public double scale(double beta, int dd) {
+      if (Double.isNaN(modelScale)) {
+        return AttentionInputs.temperatureScale(beta, d);
+      }
+      Checks.requirePositiveFinite(beta, "temperature multiplier beta");
+      return beta * modelScale;
+    }
 
     @Override
     public String kind() {
@@ -188,7 +217,9 @@ public sealed interface InputSource extends Serializable
 
     @Override
     public String id() {
-      return "npy(" + head + "@" + contentHash + ")";
+      // a recorded scale changes the inputs, so it is part of the identity; heads without one keep their old ids
+      return "npy(" + head + "@" + contentHash + (Double.isNaN(modelScale) ? "" : ",scale="
+          + Canonical.number(modelScale)) + ")";
     }
 
     @Override
@@ -215,7 +246,7 @@ public sealed interface InputSource extends Serializable
       double[] qq = java.util.Arrays.copyOf(a.q(), n * d);
       double[] kk = java.util.Arrays.copyOf(a.k(), n * d);
       double[] vv = java.util.Arrays.copyOf(a.v(), n * dv);
-      return AttentionInputs.ofRowMajor(n, n, d, dv, qq, kk, vv, AttentionInputs.temperatureScale(beta, d));
+      return AttentionInputs.ofRowMajor(n, n, d, dv, qq, kk, vv, scale(beta, d));
     }
 
     @Override

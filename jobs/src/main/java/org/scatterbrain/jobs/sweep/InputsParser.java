@@ -136,6 +136,7 @@ final class InputsParser {
         throw new SweepConfigException(p + "." + Keys.DIR, dirText, "a directory holding <head>_q.npy, _k.npy, _v.npy");
       }
     }
+    Map<String, HeadInfo> info = headsTsv(dir);
     List<InputSource> out = new ArrayList<>();
     for (String head : heads) {
       NpyArray q = read(dir, head, "q", p);
@@ -151,10 +152,81 @@ final class InputsParser {
       double[] qd = q.data();
       double[] kd = k.data();
       double[] vd = v.data();
+      HeadInfo hi = info.getOrDefault(head, HeadInfo.DEFAULT);
       InputSource.Npy src = new InputSource.Npy(head, contentHash(qd, kd, vd), q.rows(), q.cols(), v.cols(),
-          AttentionInputs.maxNorm(qd, q.rows(), q.cols()), AttentionInputs.maxNorm(kd, k.rows(), k.cols()));
+          AttentionInputs.maxNorm(qd, q.rows(), q.cols()), AttentionInputs.maxNorm(kd, k.rows(), k.cols()),
+          hi.scale(), hi.causal());
       arrays.put(src.id(), new HeadStore.Arrays(qd, kd, vd));
       out.add(src);
+    }
+    return out;
+  }
+
+  /** What a folder's heads.tsv says about one head: its model's softmax scale (NaN: 1 / sqrt(d)) and mask. */
+  record HeadInfo(double scale, boolean causal) {
+    static final HeadInfo DEFAULT = new HeadInfo(Double.NaN, false);
+  }
+
+  /**
+   * The optional {@code heads.tsv} of an npy folder (tab-separated, a header line naming its columns): per {@code
+   * file_prefix}, an optional {@code scale} (the model's softmax scale, a finite number > 0) and {@code causal}
+   * ({@code true} or {@code false}); a blank cell or a missing column means the default (1 / sqrt(d), not causal).
+   * Other columns are descriptive and ignored. Errors name the file, line and column.
+   */
+  static Map<String, HeadInfo> headsTsv(Path dir) {
+    Path file = dir.resolve("heads.tsv");
+    Map<String, HeadInfo> out = new java.util.HashMap<>();
+    if (!Files.isRegularFile(file)) {
+      return out;
+    }
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new SweepConfigException("cannot read " + file + ": " + e.getMessage());
+    }
+    if (lines.isEmpty()) {
+      return out;
+    }
+    List<String> header = List.of(lines.get(0).split("\t", -1));
+    int prefix = header.indexOf("file_prefix");
+    int scale = header.indexOf("scale");
+    int causal = header.indexOf("causal");
+    if (prefix < 0) {
+      throw new SweepConfigException(file + " line 1: no file_prefix column; allowed: a tab-separated header naming "
+          + "file_prefix and optionally scale and causal");
+    }
+    for (int ln = 1; ln < lines.size(); ln++) {
+      if (lines.get(ln).isBlank()) {
+        continue;
+      }
+      String[] cells = lines.get(ln).split("\t", -1);
+      String where = file + " line " + (ln + 1);
+      if (cells.length != header.size()) {
+        throw new SweepConfigException(where + " has " + cells.length + " cells; allowed: " + header.size()
+            + ", one per header column");
+      }
+      double s = Double.NaN;
+      if (scale >= 0 && !cells[scale].isBlank()) {
+        try {
+          s = Double.parseDouble(cells[scale].trim());
+        } catch (NumberFormatException e) {
+          s = Double.NaN - 1; // rejected below
+        }
+        if (!(s > 0) || !Double.isFinite(s)) {
+          throw new SweepConfigException(where + " column scale", cells[scale], "a finite number > 0, or blank "
+              + "(1 / sqrt(d))");
+        }
+      }
+      boolean c = false;
+      if (causal >= 0 && !cells[causal].isBlank()) {
+        String t = cells[causal].trim().toLowerCase(java.util.Locale.ROOT);
+        if (!t.equals("true") && !t.equals("false")) {
+          throw new SweepConfigException(where + " column causal", cells[causal], "true, false, or blank (false)");
+        }
+        c = t.equals("true");
+      }
+      out.put(cells[prefix].trim(), new HeadInfo(s, c));
     }
     return out;
   }

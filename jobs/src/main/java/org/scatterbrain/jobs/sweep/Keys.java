@@ -35,8 +35,9 @@ public final class Keys {
   public static final String TEMPERATURE = "temperature";
   public static final String SEEDS = "seeds";
   public static final String BUDGET = "budget";
+  public static final String CAUSAL = "causal";
   public static final Set<String> AXES_KEYS =
-      Set.of(N, HEAD_DIM, VALUE_DIM, TEMPERATURE, SEEDS, BUDGET);
+      Set.of(N, HEAD_DIM, VALUE_DIM, TEMPERATURE, SEEDS, BUDGET, CAUSAL);
 
   // methods (their parameters' keys are declared with the parameters: Params and each method's codec)
   public static final String METHOD = "method";

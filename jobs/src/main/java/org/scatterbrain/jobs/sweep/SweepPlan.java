@@ -33,7 +33,7 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
                 + "; allowed: each method configuration once");
           }
           for (int n : spec.lengths()) {
-            validate(m, tm, n);
+            validate(m, tm, n, false);
             double perRow = Math.ceil(tm.config().entriesPerRow(n, n));
             // exact attention is streamed (its "entries" are the paper's count, not storage)
             if (m.codec().budgeted() && perRow * n > MAX_ARRAY) {
@@ -68,14 +68,25 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
             throw new SweepConfigException(Keys.ROOT + "." + Keys.AXES + "." + Keys.N, n, "n x max(d, dv) at most "
                 + MAX_ARRAY + " (one Java array holds the queries): with d = " + dd[0] + " and dv = " + dd[1]);
           }
+          // "model" may coincide with true or false for a source: each mask once per source
+          List<Boolean> masks = spec.masks().stream().map(x -> x.causalFor(source)).distinct().toList();
           for (double temperature : spec.temperatures()) {
             requireFiniteLogits(source, dd[0], temperature);
-            for (int seedIndex : spec.seeds()) {
-              InputKey key = new InputKey(source, n, dd[0], dd[1], temperature, seedIndex);
-              List<Trial> trials = cells.computeIfAbsent(key, x -> new ArrayList<>());
-              for (List<TrialMethod> mine : resolved) {
-                for (TrialMethod tm : mine) {
-                  trials.add(Trial.of(spec.seed(), key, tm));
+            for (boolean causal : masks) {
+              if (causal) {
+                for (int e = 0; e < resolved.size(); e++) {
+                  for (TrialMethod tm : resolved.get(e)) {
+                    validateCausal(spec.methods().get(e), tm, n, source);
+                  }
+                }
+              }
+              for (int seedIndex : spec.seeds()) {
+                InputKey key = new InputKey(source, n, dd[0], dd[1], temperature, seedIndex, causal);
+                List<Trial> trials = cells.computeIfAbsent(key, x -> new ArrayList<>());
+                for (List<TrialMethod> mine : resolved) {
+                  for (TrialMethod tm : mine) {
+                    trials.add(Trial.of(spec.seed(), key, tm));
+                  }
                 }
               }
             }
@@ -100,7 +111,7 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
    * double, before any work: exact attention itself would be NaN there.
    */
   private static void requireFiniteLogits(InputSource source, int d, double temperature) {
-    double tau = org.scatterbrain.core.AttentionInputs.temperatureScale(temperature, d);
+    double tau = source.scale(temperature, d);
     double[] norms = source.maxNorms(d);
     double logits = org.scatterbrain.core.AttentionInputs.logitBound(tau, norms[0], norms[1]);
     double features = tau * Math.max(norms[0], norms[1]) * Math.max(norms[0], norms[1]);
@@ -112,13 +123,23 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
     }
   }
 
-  private static void validate(MethodSpec m, TrialMethod tm, int n) {
+  private static void validate(MethodSpec m, TrialMethod tm, int n, boolean causal) {
     try {
-      tm.config().validateFor(n, n);
+      tm.config().validateFor(n, n, causal);
     } catch (IllegalArgumentException e) {
       throw new SweepConfigException(
           m.path() + " (" + tm.canonical() + ") at n = " + n + ": " + e.getMessage());
     }
+  }
+
+  private static void validateCausal(MethodSpec m, TrialMethod tm, int n, InputSource source) {
+    String why = tm.config().causalUnsupported();
+    if (why != null) {
+      throw new SweepConfigException(m.path() + " (" + tm.canonical() + ") cannot run on the causal cells of input "
+          + source.id() + ": " + tm.config().method() + " has no causal form: " + why + "; allowed: drop the method, "
+          + "or " + Keys.ROOT + "." + Keys.AXES + "." + Keys.CAUSAL + " = [false]");
+    }
+    validate(m, tm, n, true);
   }
 
   /**
@@ -134,7 +155,7 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
     double total = entries2 * (2.0 * (key.d() + key.dv()) + 30);
     boolean metrics = spec.trials().attentionMetricsFor(key.n());
     for (Trial t : trials) {
-      double entries = t.method().config().entriesPerRow(key.n(), key.n());
+      double entries = t.method().config().entriesPerRow(key.n(), key.n(), key.causal());
       total += 2.0 * n * entries * (key.d() + key.dv()) + TRIAL_OVERHEAD;
       total += metrics ? entries2 * (2.0 * key.d() + 200) : n * key.dv();
     }

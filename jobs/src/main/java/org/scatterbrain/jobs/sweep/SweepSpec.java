@@ -30,6 +30,8 @@ import java.util.Set;
  * @param headDims head dims d (synthetic inputs; npy inputs take d from their files)
  * @param valueDims value dims dv (empty: dv = d)
  * @param temperatures inverse-temperature multipliers beta: the logit scale is beta / sqrt(d)
+ * @param masks the {@code causal} axis: {@code false}, {@code true}, or {@code model} (a real head's own mask from
+ *     its heads.tsv; none for synthetic inputs)
  * @param seeds replicate indices
  * @param budgets entries per query row (empty: methods list their own parameters)
  * @param methods method entries
@@ -45,11 +47,27 @@ public record SweepSpec(
     List<Integer> headDims,
     List<Integer> valueDims,
     List<Double> temperatures,
+    List<Mask> masks,
     List<Integer> seeds,
     List<Integer> budgets,
     List<MethodSpec> methods,
     MethodRegistry registry,
     TrialSettings trials) {
+
+  /** A value of the {@code causal} axis. */
+  public enum Mask {
+    /** Bidirectional attention. */
+    FALSE,
+    /** The causal (decoder) mask: query i sees keys 0..i. */
+    TRUE,
+    /** The input's own: causal for a real head its heads.tsv marks causal, else bidirectional. */
+    MODEL;
+
+    /** Whether cells of {@code source} are causal under this value. */
+    public boolean causalFor(InputSource source) {
+      return this == TRUE || (this == MODEL && source.modelCausal());
+    }
+  }
 
   /** Top-level keys of a sweep file: the sweep, and the regression benchmark's settings (which bin/sweep ignores). */
   public static final Set<String> TOP_LEVEL = Set.of(Keys.ROOT, "regression");
@@ -96,6 +114,7 @@ public record SweepSpec(
     List<Integer> headDims = positiveInts(axes, Keys.HEAD_DIM, k(Keys.AXES, Keys.HEAD_DIM), false);
     List<Integer> valueDims = positiveInts(axes, Keys.VALUE_DIM, k(Keys.AXES, Keys.VALUE_DIM), false);
     List<Double> temperatures = positiveDoubles(axes, Keys.TEMPERATURE, k(Keys.AXES, Keys.TEMPERATURE));
+    List<Mask> masks = masks(axes);
     List<Integer> seeds = seeds(axes);
     List<Integer> budgets = positiveInts(axes, Keys.BUDGET, k(Keys.AXES, Keys.BUDGET), false);
     boolean synthetic = inputs.sources().stream().anyMatch(s -> !s.fixedDims());
@@ -166,7 +185,32 @@ public record SweepSpec(
       }
     }
     return new SweepSpec(name, seed, inputs.sources(), inputs.heads(), lengths, headDims, valueDims, temperatures,
-        seeds, budgets, List.copyOf(methods), registry, new TrialSettings(seed, am, maxEntries, fail, stall, trialSeconds));
+        masks, seeds, budgets, List.copyOf(methods), registry, new TrialSettings(seed, am, maxEntries, fail, stall, trialSeconds));
+  }
+
+  /** {@code axes.causal}: a list of true, false and "model" (default ["model"]). */
+  private static List<Mask> masks(Config axes) {
+    String path = k(Keys.AXES, Keys.CAUSAL);
+    if (!axes.hasPath(Keys.CAUSAL)) {
+      return List.of(Mask.MODEL);
+    }
+    List<Mask> out = new java.util.ArrayList<>();
+    for (ConfigValue v : HoconReader.listOf(axes.getValue(Keys.CAUSAL))) {
+      Object u = v.unwrapped();
+      if (Boolean.TRUE.equals(u) || "true".equals(u)) {
+        out.add(Mask.TRUE);
+      } else if (Boolean.FALSE.equals(u) || "false".equals(u)) {
+        out.add(Mask.FALSE);
+      } else if ("model".equals(u)) {
+        out.add(Mask.MODEL);
+      } else {
+        throw new SweepConfigException(path, u, "true, false or \"model\" (a real head's own mask from heads.tsv)");
+      }
+    }
+    if (out.isEmpty()) {
+      throw new SweepConfigException(path, "[]", "a non-empty list of true, false, \"model\"");
+    }
+    return List.copyOf(HoconReader.distinct(out, path));
   }
 
   private static List<Integer> seeds(Config axes) {

@@ -65,7 +65,8 @@ public final class TrialRunner {
     AttentionInputs inputs;
     ExactReference reference;
     try {
-      inputs = key.source().create(key.n(), key.d(), key.dv(), key.temperature(), group.inputSeed(), heads);
+      inputs = key.source().create(key.n(), key.d(), key.dv(), key.temperature(), group.inputSeed(), heads)
+          .withCausal(key.causal());
       reference = ExactAttention.reference(inputs, false);
     } catch (Throwable e) {
       rethrowIfFatal(e);

@@ -109,6 +109,42 @@ class SweepJobTest {
     assertTrue(log().contains("8 exact references"), log());
   }
 
+  @Test
+  void causalAxisRunsBothMasksAndRecordsThem() throws IOException {
+    String sweep =
+        """
+        sweep {
+          name = small
+          seed = 11
+          inputs = [ { kind = clustered, clusters = 4 } ]
+          axes { n = [64], head-dim = [16], temperature = [2], seeds = 1, causal = [false, true] }
+          methods = [
+            { method = exact }
+            { method = local, window = [16, 64] }
+            { method = scatterbrain, sparse = local, features = [8], window = [16] }
+          ]
+        }
+        """;
+    Path output = tmp.resolve("out");
+    assertEquals(0, run(spark("local[2]"), write(sweep), output), log());
+    Dataset<Row> rows = results(output);
+    assertEquals(8, rows.count());
+    assertEquals(8, rows.filter("status = 'ok'").count(), log());
+    assertEquals(4, rows.filter("causal").count());
+    assertEquals(4, rows.filter("NOT causal").count());
+    // a causal window of n keys sees each query's whole past: exact causal attention up to round-off (1e-12 is
+    // far below any approximation error and far above double round-off on 64 keys)
+    assertEquals(1, rows.filter("causal AND method = 'local' AND output_rel_fro < 1e-12").count(), log());
+    assertEquals(0, rows.filter("method = 'exact' AND output_rel_fro != 0").count());
+    // the causal window holds the W most recent keys: its first W - 1 rows see fewer, so the mean entry count is
+    // W - W (W - 1) / (2 n) = 16 - 240 / 128 = 14.125 against 16
+    Row[] local16 = (Row[]) rows.filter("method = 'local' AND variant LIKE '%16%'").orderBy("causal")
+        .select("memory_entries_per_row").collect();
+    assertEquals(2, local16.length);
+    assertEquals(16.0, local16[0].getDouble(0), 1e-12);
+    assertEquals(14.125, local16[1].getDouble(0), 1e-12);
+  }
+
   private Map<String, List<Object>> metrics(Path output) {
     Map<String, List<Object>> m = new HashMap<>();
     for (Row r :

@@ -56,7 +56,8 @@ class SweepSpecTest {
 
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(
-      strings = {"quickstart", "temperature", "budget", "scaling", "minilm", "regression"})
+      strings = {"quickstart", "temperature", "budget", "scaling", "minilm", "regression", "beyond", "beyond-regimes",
+          "causal"})
   void everyShippedSweepIsValid(String name) {
     SweepSpec spec =
         SweepSpec.of(
@@ -228,5 +229,88 @@ class SweepSpecTest {
     assertEquals(32, trials.get(3).method().value(Params.LANDMARKS));
     assertEquals(16, trials.get(4).method().value(Params.FEATURES));
     assertEquals(32, trials.get(4).method().value(Params.WINDOW));
+  }
+  @Test
+  void causalAxisDefaultsToTheModelsOwnMask() {
+    // synthetic inputs have no model: "model" means bidirectional, and the ids are those of today's sweeps
+    SweepPlan plan = SweepPlan.expand(parse(BASE));
+    assertTrue(plan.groups().stream().noneMatch(g -> g.input().causal()));
+  }
+
+  @Test
+  void causalAxisGivesEachTrialTwoMasksWithDistinctIds() {
+    SweepPlan plan = SweepPlan.expand(parseWith("sweep.axes.causal = [false, true]"));
+    assertEquals(8, plan.trialCount());
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    java.util.Map<Boolean, Integer> byMask = new java.util.HashMap<>();
+    for (InputGroup g : plan.groups()) {
+      for (Trial t : g.trials()) {
+        assertTrue(ids.add(t.trialId()), "duplicate trial id " + t.trialId());
+        byMask.merge(g.input().causal(), 1, Integer::sum);
+      }
+    }
+    assertEquals(java.util.Map.of(false, 4, true, 4), byMask);
+    // the bidirectional half keeps exactly the ids of a sweep without the axis
+    java.util.Set<String> plain = new java.util.HashSet<>();
+    SweepPlan.expand(parse(BASE)).groups().forEach(g -> g.trials().forEach(t -> plain.add(t.trialId())));
+    java.util.Set<String> bidirectional = new java.util.HashSet<>();
+    plan.groups().stream().filter(g -> !g.input().causal())
+        .forEach(g -> g.trials().forEach(t -> bidirectional.add(t.trialId())));
+    assertEquals(plain, bidirectional);
+  }
+
+  @Test
+  void rejectsBadCausalValues() {
+    assertRejected("sweep.axes.causal = [sometimes]", "sweep.axes.causal", "sometimes", "model");
+    assertRejected("sweep.axes.causal = []", "sweep.axes.causal");
+    assertRejected("sweep.axes.causal = [true, true]", "sweep.axes.causal");
+  }
+
+  @Test
+  void rejectsMethodsWithoutACausalForm() {
+    assertRejected("sweep.axes.causal = [true]\nsweep.methods = [ { method = nystrom, landmarks = [8] } ]",
+        "sweep.methods[0]", "nystrom", "causal", "sweep.axes.causal = [false]");
+    assertRejected("sweep.axes.causal = [true]\nsweep.axes.budget = [16]\n"
+        + "sweep.methods = [ { method = hybrid, remainder = pool } ]",
+        "hybrid", "causal");
+  }
+
+  @Test
+  void headsTsvGivesEachHeadItsScaleAndMask(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path src = Path.of("../../shared/data/minilm-gpl3-n512").toAbsolutePath();
+    if (!java.nio.file.Files.isDirectory(src)) {
+      src = Path.of("../data/minilm-gpl3-n512").toAbsolutePath();
+    }
+    for (String w : new String[] {"q", "k", "v"}) {
+      java.nio.file.Files.copy(src.resolve("minilm_L0_H2_n512_" + w + ".npy"), dir.resolve("dec_" + w + ".npy"));
+      java.nio.file.Files.copy(src.resolve("minilm_L0_H2_n512_" + w + ".npy"), dir.resolve("enc_" + w + ".npy"));
+    }
+    java.nio.file.Files.writeString(dir.resolve("heads.tsv"),
+        "file_prefix\tlayer\tscale\tcausal\ndec\t0\t0.0625\ttrue\nenc\t0\t\tfalse\n");
+    SweepPlan plan = SweepPlan.expand(parseWith(
+        "sweep.inputs = [ { kind = npy, dir = \"" + dir + "\", heads = [dec, enc] } ]\nsweep.axes.n = [64]\n"
+            + "sweep.axes.temperature = [2]\nsweep.axes.seeds = 1"));
+    InputKey dec = plan.groups().stream().map(InputGroup::input).filter(k -> k.source().id().contains("(dec@"))
+        .findFirst().orElseThrow();
+    InputKey enc = plan.groups().stream().map(InputGroup::input).filter(k -> k.source().id().contains("(enc@"))
+        .findFirst().orElseThrow();
+    assertTrue(dec.causal());
+    assertTrue(!enc.causal());
+    assertEquals(2 * 0.0625, dec.scale(), 0.0); // temperature multiplies the model's own scale
+    assertEquals(2 / Math.sqrt(32), enc.scale(), 0.0); // blank: 1 / sqrt(d)
+    // a recorded scale is part of the input's identity (results under another scale never mix); none: old ids
+    assertTrue(dec.source().id().contains(",scale=0.0625)"), dec.source().id());
+    assertTrue(!enc.source().id().contains("scale="), enc.source().id());
+
+    java.nio.file.Files.writeString(dir.resolve("heads.tsv"), "file_prefix\tscale\tcausal\ndec\t-1\ttrue\n");
+    SweepConfigException e = assertThrows(SweepConfigException.class, () -> parseWith(
+        "sweep.inputs = [ { kind = npy, dir = \"" + dir + "\", heads = [dec] } ]\nsweep.axes.n = [64]"));
+    assertTrue(e.getMessage().contains("heads.tsv line 2") && e.getMessage().contains("scale")
+        && e.getMessage().contains("-1"), e.getMessage());
+    java.nio.file.Files.writeString(dir.resolve("heads.tsv"), "file_prefix\tscale\tcausal\ndec\t0.1\tyes\n");
+    e = assertThrows(SweepConfigException.class, () -> parseWith(
+        "sweep.inputs = [ { kind = npy, dir = \"" + dir + "\", heads = [dec] } ]\nsweep.axes.n = [64]"));
+    assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("causal")
+        && e.getMessage().contains("yes"), e.getMessage());
   }
 }
