@@ -16,7 +16,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.scatterbrain.jobs.sweep.MethodRegistry;
 
-/** The short table printed after a sweep: the best method per temperature by mean output error. */
+/**
+ * The short table printed after a sweep: the best method per temperature by mean output error; causal cells form
+ * their own lines (a mask changes the problem, so the two are never averaged together).
+ */
 final class Summary {
   private Summary() {}
 
@@ -33,27 +36,28 @@ final class Summary {
         SummaryBuilder.labelled(all, registry)
             .filter(col(ResultSchema.REFERENCE).equalTo(false))
             .withColumn("label", col(SummaryBuilder.METHOD_LABEL))
-            .groupBy(col(ResultSchema.TEMPERATURE), col("label"))
+            .groupBy(col(ResultSchema.TEMPERATURE), col(ResultSchema.CAUSAL), col("label"))
             .agg(avg(col(ResultSchema.OUTPUT_REL_FRO)).as("err"), count(col("label")).as("trials"))
-            .orderBy(col(ResultSchema.TEMPERATURE), col("err"));
-    Map<Double, List<Row>> byT = new LinkedHashMap<>();
+            .orderBy(col(ResultSchema.CAUSAL), col(ResultSchema.TEMPERATURE), col("err"));
+    Map<String, List<Row>> byT = new LinkedHashMap<>();
     for (Row r : rows.collectAsList()) {
-      byT.computeIfAbsent(r.getDouble(0), x -> new ArrayList<>()).add(r);
+      String key = r.getDouble(0) + (r.getBoolean(1) ? " causal" : "");
+      byT.computeIfAbsent(key, x -> new ArrayList<>()).add(r);
     }
     out.println();
     out.println("best method per temperature (mean relative output error over all cells and seeds):");
     out.printf(Locale.ROOT, "  %-11s  %-22s  %-10s  %-22s  %-10s%n", "temperature", "best", "error", "runner-up",
         "error");
-    for (Map.Entry<Double, List<Row>> e : byT.entrySet()) {
+    for (Map.Entry<String, List<Row>> e : byT.entrySet()) {
       List<Row> r = e.getValue();
       String best = label(r.get(0));
       String second = r.size() > 1 ? label(r.get(1)) : "-";
-      out.printf(Locale.ROOT, "  %-11s  %-22s  %-10.4g  %-22s  %-10s%n", e.getKey(), best, r.get(0).getDouble(2),
-          second, r.size() > 1 ? String.format(Locale.ROOT, "%.4g", r.get(1).getDouble(2)) : "-");
+      out.printf(Locale.ROOT, "  %-11s  %-22s  %-10.4g  %-22s  %-10s%n", e.getKey(), best, r.get(0).getDouble(3),
+          second, r.size() > 1 ? String.format(Locale.ROOT, "%.4g", r.get(1).getDouble(3)) : "-");
     }
   }
 
   private static String label(Row r) {
-    return r.getString(1);
+    return r.getString(2);
   }
 }

@@ -132,6 +132,7 @@ class SweepJobTest {
     assertEquals(8, rows.filter("status = 'ok'").count(), log());
     assertEquals(4, rows.filter("causal").count());
     assertEquals(4, rows.filter("NOT causal").count());
+    assertTrue(log().contains("  2.0 causal "), "the best-method table keeps the masks apart: " + log());
     // a causal window of n keys sees each query's whole past: exact causal attention up to round-off (1e-12 is
     // far below any approximation error and far above double round-off on 64 keys)
     assertEquals(1, rows.filter("causal AND method = 'local' AND output_rel_fro < 1e-12").count(), log());
