@@ -57,7 +57,7 @@ class SweepSpecTest {
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(
       strings = {"quickstart", "temperature", "budget", "scaling", "minilm", "regression", "beyond", "beyond-regimes",
-          "causal"})
+          "causal", "model"})
   void everyShippedSweepIsValid(String name) {
     SweepSpec spec =
         SweepSpec.of(
