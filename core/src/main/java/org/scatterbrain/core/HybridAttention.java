@@ -223,7 +223,8 @@ public final class HybridAttention implements AttentionEstimator {
   /**
    * Fills row i's sums from its support's exact sums ({@code smax}, {@code ssum}, {@code snum}: scaled by
    * exp(-smax)), its support keys, and its pooled and sampled logits (rows of {@code pooled}, {@code sampled} at
-   * offsets). Writes {@code nS} and {@code nR} (dv each). Pooled logits are overwritten by their weights.
+   * offsets). Writes {@code nS} and {@code nR} (dv each; for the pooled remainder without the groups' value sums,
+   * which the caller adds for a block of rows at once). Pooled logits are overwritten by their weights.
    */
   private static void row(int i, AttentionInputs in, HybridConfig c, Remainders r, double smax, double ssum,
       double[] snum, int snumOff, int[] keys, int len, double[] pooled, int pOff, double[] sampled, int sOff,
@@ -275,16 +276,13 @@ public final class HybridAttention implements AttentionEstimator {
     double y = 0;
     double u = 0;
     if (pool) {
-      double[] vs = r.groups().valueSums();
+      // the groups' value sums enter the caller's block product (pooled weights x value sums); here only the mass
       for (int h = 0; h < p; h++) {
         boolean counts = sizes[h] > onSupport[h];
         double x = counts ? Math.exp(pooled[pOff + h] - shift) : 0.0;
         pooled[pOff + h] = x;
         if (counts) {
           zR += (sizes[h] - onSupport[h]) * x;
-          for (int t = 0; t < dv; t++) {
-            nR[t] += x * vs[h * dv + t];
-          }
         }
       }
       // the row's support keys are exact, not pooled
@@ -377,6 +375,11 @@ public final class HybridAttention implements AttentionEstimator {
           us[i] = row.u;
           System.arraycopy(bufS, 0, nS, i * dv, dv);
           System.arraycopy(bufR, 0, nR, i * dv, dv);
+        }
+        if (p > 0) {
+          // N_R of the block's rows: their pooled weights (zero for groups wholly on a row's support) times the
+          // groups' value sums, one product instead of P dv scalar steps per row
+          Gemm.multiplyAdd(pooled, 0, p, r.groups().valueSums(), 0, dv, nR, i0 * dv, dv, rows, p, dv);
         }
       }
     });
@@ -581,6 +584,11 @@ public final class HybridAttention implements AttentionEstimator {
         }
       }
       row(i, in, c, r, smax, ssum, snum, 0, keys, len, pooled, 0, sampled, 0, nS[x], nR[x], row);
+      for (int h = 0; h < p; h++) { // the pooled weights times the groups' value sums (row() leaves them out)
+        for (int t = 0; t < dv; t++) {
+          nR[x][t] += pooled[h] * r.groups().valueSums()[h * dv + t];
+        }
+      }
       zS[x] = row.zS;
       zR[x] = row.zR;
       ys[x] = row.y;

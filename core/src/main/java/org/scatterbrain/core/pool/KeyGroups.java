@@ -13,7 +13,13 @@ import org.scatterbrain.core.linalg.Parallel;
  * Q / n}. So the groups are k-means clusters of the keys in that metric: start from equal contiguous segments of the
  * eligible keys (deterministic, and it keeps neighbouring tokens together), then Lloyd steps; empty groups are dropped.
  *
- * <p>Cost: iterations x m x P x d multiply-adds, plus d^2 (n + m) for C and K C. Memory O(m d + P (d + dv)).
+ * <p>Long sequences: the metric C is estimated from at most {@value #SAMPLE} queries and the Lloyd steps before the
+ * last run on at most {@value #SAMPLE} keys (both evenly strided, so no random draw is involved); the last step
+ * assigns every key. A centroid is a mean over thousands of keys, which a strided sample of them estimates well, and
+ * the work of the steps stops growing with m. Up to {@value #SAMPLE} queries and keys nothing is sampled.
+ *
+ * <p>Cost: ((iterations - 1) min(m, S) + m) x P x d multiply-adds, plus d^2 (min(n, S) + m) for C and K C, with S =
+ * {@value #SAMPLE}. Memory O(m d + P (d + dv)).
  *
  * @param groupOf group of each key, -1 for keys not grouped
  * @param sizes members per group
@@ -21,6 +27,9 @@ import org.scatterbrain.core.linalg.Parallel;
  * @param valueSums row-major P x dv sums of the members' values
  */
 public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[] valueSums) {
+  /** Queries for the metric and keys for the Lloyd steps before the last, at most. */
+  public static final int SAMPLE = 4096;
+
   /** Number of groups P. */
   public int count() {
     return sizes.length;
@@ -52,12 +61,19 @@ public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[]
     }
     if (iterations > 0 && p > 1) {
       // C = Q^T Q / n and KC = K C (rows of eligible keys): score_jh = k_j^T C c_h - c_h^T C c_h / 2
-      double[] qt = transpose(in.queriesRowMajor(), n, d);
-      double[] c = new double[d * d];
-      Gemm.multiplyAdd(qt, 0, n, in.queriesRowMajor(), 0, d, c, 0, d, d, n, d);
-      for (int x = 0; x < c.length; x++) {
-        c[x] /= n;
+      int[] qs = stride(n, SAMPLE);
+      double[] qSample = new double[qs.length * d];
+      for (int x = 0; x < qs.length; x++) {
+        System.arraycopy(in.queriesRowMajor(), qs[x] * d, qSample, x * d, d);
       }
+      double[] qt = transpose(qSample, qs.length, d);
+      double[] c = new double[d * d];
+      Gemm.multiplyAdd(qt, 0, qs.length, qSample, 0, d, c, 0, d, d, qs.length, d);
+      for (int x = 0; x < c.length; x++) {
+        c[x] /= qs.length;
+      }
+      // positions (into keys) of the keys the steps before the last learn from: all of them up to SAMPLE
+      int[] learn = stride(size, SAMPLE);
       double[] ke = new double[size * d];
       for (int x = 0; x < size; x++) {
         System.arraycopy(k, keys[x] * d, ke, x * d, d);
@@ -68,7 +84,7 @@ public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[]
         Parallel.checkInterrupted();
         int[] counts = new int[p];
         double[] cent = new double[p * d];
-        for (int x = 0; x < size; x++) {
+        for (int x : learn) {
           int g = groupOf[keys[x]];
           counts[g]++;
           for (int t = 0; t < d; t++) {
@@ -104,16 +120,29 @@ public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[]
         }
         final int block = 256;
         final int live = alive;
-        int blocks = (size + block - 1) / block;
+        // the last step assigns every key; the others only the keys they learn from
+        boolean all = it == iterations - 1 || learn.length == size;
+        int count = all ? size : learn.length;
+        double[] kcs = kc;
+        int[] at = null;
+        if (!all) {
+          at = learn;
+          kcs = new double[count * d];
+          for (int x = 0; x < count; x++) {
+            System.arraycopy(kc, learn[x] * d, kcs, x * d, d);
+          }
+        }
+        final double[] kcRows = kcs;
+        final int[] positions = at;
+        int blocks = (count + block - 1) / block;
         int chunks = Parallel.chunks(blocks, parallel);
-        int count = size;
         Parallel.forEachChunk(chunks, parallel, ch -> {
           double[] score = new double[block * live];
           for (int b = Parallel.chunkStart(ch, chunks, blocks); b < Parallel.chunkEnd(ch, chunks, blocks); b++) {
             int x0 = b * block;
             int rows = Math.min(block, count - x0);
             Arrays.fill(score, 0, rows * live, 0.0);
-            Gemm.multiplyAdd(kc, x0 * d, d, centT, 0, live, score, 0, live, rows, d, live);
+            Gemm.multiplyAdd(kcRows, x0 * d, d, centT, 0, live, score, 0, live, rows, d, live);
             for (int r = 0; r < rows; r++) {
               int best = 0;
               double bestValue = Double.NEGATIVE_INFINITY;
@@ -124,7 +153,7 @@ public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[]
                   best = g;
                 }
               }
-              groupOf[keys[x0 + r]] = best;
+              groupOf[keys[positions == null ? x0 + r : positions[x0 + r]]] = best;
             }
           }
         });
@@ -166,6 +195,16 @@ public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[]
       }
     }
     return new KeyGroups(groupOf, sizes, centroids, valueSums);
+  }
+
+  /** {@code min(size, limit)} evenly strided positions in [0, size): all of them, in order, when size <= limit. */
+  static int[] stride(int size, int limit) {
+    int count = Math.min(size, limit);
+    int[] out = new int[count];
+    for (int x = 0; x < count; x++) {
+      out[x] = (int) ((long) x * size / count);
+    }
+    return out;
   }
 
   private static double[] transpose(double[] x, int rows, int cols) {
