@@ -53,6 +53,11 @@ import org.scatterbrain.core.sparse.WindowGlobalSupport;
  * Nystrom with B / 2 landmarks (bidirectional only), chosen on diffuse heads, where a smooth kernel is interpolated
  * better by landmarks than by a support plus pooling; its rows are then not guaranteed non-negative.
  *
+ * <p>Causal inputs ({@link HybridConfig#causalUnsupported}: sampled and FAVOR+ remainders, no LSH, no adaptive split):
+ * the support is the causal window plus the first G keys, masked ({@link
+ * org.scatterbrain.core.sparse.CausalSupport}); the sampled remainder counts, for row i, only the sampled keys it can
+ * see, and FAVOR+ takes Scatterbrain's causal prefix sums.
+ *
  * <p>Random draws: two longs (Draws): features from the first stream, LSH directions, the key sample and the
  * validation rows from the second. Cost O(m P d iterations + n (W + G + b h) (d + dv) + n (P + s) (d + dv)); memory
  * O((n + m) d + n dv + P (d + dv)): no n x m matrix.
@@ -80,7 +85,7 @@ public final class HybridAttention implements AttentionEstimator {
   @Override
   public Estimate estimate(AttentionInputs in, RandomGenerator rng) {
     Checks.requireCausalForm(config, in);
-    config.validateFor(in.queryCount(), in.keyCount());
+    config.validateFor(in.queryCount(), in.keyCount(), in.causal());
     AllocationMeter meter = AllocationMeter.start(parallel);
     Draws draws = Draws.split(rng);
     HybridConfig c = config;
@@ -102,14 +107,17 @@ public final class HybridAttention implements AttentionEstimator {
     Estimate e = estimate(in, c, hash, draws, pre);
     long allocated = meter.stop();
     MemoryFootprint m = e.memory();
-    return e.withMemory(new MemoryFootprint(config.entriesPerRow(in.queryCount(), in.keyCount()),
-        config.entriesPerRow(in.queryCount(), in.keyCount()) * in.queryCount(), m.storedBytes(), allocated));
+    double perRow = config.entriesPerRow(in.queryCount(), in.keyCount(), in.causal());
+    return e.withMemory(new MemoryFootprint(perRow, perRow * in.queryCount(), m.storedBytes(), allocated));
   }
 
   private Estimate estimate(AttentionInputs in, HybridConfig c, SmyrfHash hash, Draws draws, Remainders pre) {
-    WindowGlobalSupport wg = WindowGlobalSupport.of(in.queryCount(), in.keyCount(), c.window(),
-        GlobalColumns.of(in, c.globals()));
-    SparseSupport support = wg;
+    // causal: the W most recent keys and the first G (see HybridConfig#causalUnsupported), later pairs masked off
+    WindowGlobalSupport wg = in.causal()
+        ? WindowGlobalSupport.causal(in.queryCount(), in.keyCount(), c.window(),
+            GlobalColumns.leading(c.globals(), in.keyCount()))
+        : WindowGlobalSupport.of(in.queryCount(), in.keyCount(), c.window(), GlobalColumns.of(in, c.globals()));
+    SparseSupport support = SparseAttention.masked(wg, in);
     if (hash != null) {
       SmyrfConfig lsh = new SmyrfConfig(c.lshClusterSize(), c.lshRounds(), true);
       support = UnionSupport.of(wg, hash.support(in.queriesRowMajor(), in.queryCount(), in.keysRowMajor(),
@@ -194,6 +202,12 @@ public final class HybridAttention implements AttentionEstimator {
     return new Remainders(groups, sample, pooledT, scaledTranspose(keys, sample.size(), d, in.scale()), sampleV);
   }
 
+  /** How many of the ascending sampled keys {@code sk} are at most {@code last}. */
+  static int visibleSamples(int[] sk, int last) {
+    int at = Arrays.binarySearch(sk, last);
+    return at >= 0 ? at + 1 : -at - 1;
+  }
+
   /** {@code tau x^T}: d x rows. */
   private static double[] scaledTranspose(double[] x, int rows, int d, double tau) {
     double[] out = new double[d * rows];
@@ -255,8 +269,10 @@ public final class HybridAttention implements AttentionEstimator {
       }
     }
     int[] sk = r.sample().keys();
+    // under the causal mask only the sampled keys row i can see count (the sample is ascending)
+    int visible = in.causal() ? visibleSamples(sk, i + in.keyCount() - in.queryCount()) : s;
     double sampledMax = Double.NEGATIVE_INFINITY;
-    for (int t = 0; t < s; t++) {
+    for (int t = 0; t < visible; t++) {
       if (Arrays.binarySearch(keys, 0, len, sk[t]) < 0) {
         sampledMax = Math.max(sampledMax, sampled[sOff + t]);
       }
@@ -306,7 +322,7 @@ public final class HybridAttention implements AttentionEstimator {
         }
       }
     } else {
-      for (int t = 0; t < s; t++) {
+      for (int t = 0; t < visible; t++) {
         if (Arrays.binarySearch(keys, 0, len, sk[t]) < 0) {
           double w = Math.exp(sampled[sOff + t] - shift) / r.sample().inclusion()[t];
           zR += w;
@@ -680,7 +696,8 @@ public final class HybridAttention implements AttentionEstimator {
           }
         } else {
           int[] sk = r.sample().keys();
-          for (int t = 0; t < sk.length; t++) {
+          int visible = in.causal() ? visibleSamples(sk, i + m - in.queryCount()) : sk.length;
+          for (int t = 0; t < visible; t++) {
             dst[o + sk[t]] = Math.exp(l.logit(i, sk[t]) - z) / r.sample().inclusion()[t];
           }
         }

@@ -156,14 +156,48 @@ public record HybridConfig(
   }
 
   /**
-   * Not (yet) causal: the global columns are chosen from every key's logit mass, and the pooled remainder's key
-   * groups, their calibration sample and the adaptive split's validation rows all summarise every key, so every
-   * output row would depend on later keys. A causal form needs prefix-pooled groups (the groups' sums over keys up to
-   * each query block, like causal FAVOR+'s prefix sums) and globals chosen from each query's past.
+   * Mean entries per row; under the causal mask the support is the causal window (the W most recent visible keys)
+   * and the first G keys (the attention sinks of decoders) a row can see, each pair once: row i (with {@code off = m
+   * - n}) holds {@code min(W, i + off + 1) + min(G, max(0, i + off - W + 1))} pairs, averaged exactly here; the
+   * remainder counts in full (its sampled keys or features are stored once for every row).
+   */
+  @Override
+  public double entriesPerRow(int n, int m, boolean causal) {
+    if (!causal) {
+      return entriesPerRow(n, m);
+    }
+    long off = (long) m - n;
+    double pairs = 0;
+    for (int i = 0; i < n; i++) {
+      long visible = i + off + 1;
+      pairs += Math.min(window, visible) + Math.min(globals, Math.max(0, visible - window));
+    }
+    return pairs / n + remainderEntries();
+  }
+
+  /**
+   * The causal form (sampled and FAVOR+ remainders, no LSH, no adaptive split): the support is the causal window
+   * plus the first G keys as global columns, a fixed rule (decoders' attention sinks are their first tokens; the
+   * bidirectional rule ranks keys by the mean query's logit, which would let later keys decide which earlier columns
+   * a row sees). The sampled remainder's strata are positions, so its sample does not depend on the data, and row i
+   * counts only sampled keys it can see: its Horvitz-Thompson sums stay unbiased for the masked row sums. FAVOR+
+   * uses the causal prefix sums of Scatterbrain. The other parts summarise every key and have no causal form here.
    */
   @Override
   public String causalUnsupported() {
-    return "its global columns, pooled key groups and adaptive split summarise all keys, so every row would depend on "
-        + "later keys; for causal inputs use scatterbrain (local or smyrf), local, smyrf, reformer or performer";
+    if (adaptive) {
+      return "the adaptive split chooses from validation rows over the whole sequence (and may choose Nystrom); use "
+          + "the fixed split";
+    }
+    if (lshRounds > 0) {
+      return "LSH buckets in its support have no causal form here; use scatterbrain with sparse = smyrf";
+    }
+    return switch (remainder) {
+      case POOL -> "its pooled remainder groups all keys (k-means) and calibrates the pooled mass over all rows, so "
+          + "every row would depend on later keys; use remainder = sampled or favor";
+      case OPRF -> "its optimal features are fitted to the mean |q' + k'|^2 over all keys; use remainder = favor or "
+          + "sampled";
+      default -> null;
+    };
   }
 }

@@ -128,7 +128,7 @@ class CausalTest {
     return EstimatorCatalog.all().stream().filter(e -> e.small().causalUnsupported() == null).toList();
   }
 
-  /** Catalog entries without a causal form (Nystrom, hybrid). */
+  /** Catalog entries without a causal form (Nystrom; hybrid with the pooled or OPRF remainder, LSH or adaptive). */
   static List<EstimatorCatalog.Entry> nonCausalEntries() {
     return EstimatorCatalog.all().stream().filter(e -> e.small().causalUnsupported() != null).toList();
   }
@@ -304,7 +304,8 @@ class CausalTest {
     // the parameterised tests above run on these: a config change that drops them must fail here
     List<String> names = causalEntries().stream().map(EstimatorCatalog.Entry::name).toList();
     assertTrue(names.containsAll(List.of("exact", "performer", "local", "smyrf", "reformer", "scatterbrain-smyrf",
-        "scatterbrain-local", "performer-authors", "oracle-top", "oracle-top-uniform")), names.toString());
+        "scatterbrain-local", "performer-authors", "oracle-top", "oracle-top-uniform", "hybrid-sampled",
+        "hybrid-favor")), names.toString());
   }
 
   static List<MethodConfig> fullCoverage() {
@@ -316,7 +317,10 @@ class CausalTest {
         new ScatterbrainConfig(PerformerConfig.of(8), new LocalConfig(130)),
         new ScatterbrainConfig(PerformerConfig.of(8), new SmyrfConfig(100, 2, true)),
         new OracleConfig(130, false),
-        new OracleConfig(130, true));
+        new OracleConfig(130, true),
+        // hybrid: the window alone covers every visible key, so nothing is left for the remainder
+        new HybridConfig(130, 4, 0, 0, HybridConfig.Remainder.SAMPLED, 16, 0, 0, false),
+        new HybridConfig(130, 4, 0, 0, HybridConfig.Remainder.FAVOR, 8, 0, 0, false));
   }
 
   @ParameterizedTest(name = "{0}")

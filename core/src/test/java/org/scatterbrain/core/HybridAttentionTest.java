@@ -27,7 +27,7 @@ import org.scatterbrain.core.sparse.WindowGlobalSupport;
  *
  * <p>The unbiasedness checks follow {@link UnbiasednessTest}: the same 12 x 12 inputs (rows of norm 0.5, tau = 0.5),
  * R = 4000 independent draws, and a per-entry z-test at z = 6.5 (two-sided normal tail 8.0e-11 per entry). This class
- * checks at most 3 x 144 entries, so the Bonferroni family-wise false-failure probability is below 3.5e-8. For the
+ * checks at most 5 x 144 entries, so the Bonferroni family-wise false-failure probability is below 6e-8. For the
  * sampled remainder an off-support entry is {@code exp(s_ij) / pi_j} with probability {@code pi_j} >= 3/10 and 0
  * otherwise: a two-point variable with skewness below 1.3, so the mean of 4000 draws has skewness below 0.02 and the
  * normal approximation at 6.5 sigma is accurate (the first Edgeworth correction is below a factor 1.2).
@@ -70,7 +70,23 @@ class HybridAttentionTest {
     checkUnbiased(in, c, 52);
   }
 
-  /** Per entry: deterministic and exact on the support, unbiased off it (z-test above). */
+  @Test
+  void sampledRemainderIsUnbiasedUnderTheCausalMask() {
+    // the strata are positions, so the sample does not depend on the data; row i counts only sampled keys <= i
+    HybridConfig c = new HybridConfig(3, 1, 0, 0, Remainder.SAMPLED, 3, 0, 0, false);
+    checkUnbiased(UnbiasednessTest.inputs().withCausal(true), c, 53);
+  }
+
+  @Test
+  void favorRemainderIsUnbiasedUnderTheCausalMask() {
+    HybridConfig c = new HybridConfig(3, 1, 0, 0, Remainder.FAVOR, 8, 0, 0, false);
+    checkUnbiased(UnbiasednessTest.inputs().withCausal(true), c, 54);
+  }
+
+  /**
+   * Per entry: deterministic and exact on the support, unbiased off it (z-test above); under the causal mask, entries
+   * of later keys are exactly 0 in every draw.
+   */
   private static void checkUnbiased(AttentionInputs in, HybridConfig c, long seed) {
     int n = in.queryCount();
     int m = in.keyCount();
@@ -87,11 +103,16 @@ class HybridAttentionTest {
     double[] logits = ExactLogitsTestUtil.logits(in);
     int on = 0;
     int off = 0;
+    int masked = 0;
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < m; j++) {
         int e = i * m + j;
         double exact = Math.exp(logits[e]);
-        if (member[i][j]) {
+        if (in.causal() && j > i + m - n) {
+          masked++;
+          assertEquals(0.0, mom.min[e], 0.0, c.remainder() + " masked entry " + e);
+          assertEquals(0.0, mom.max[e], 0.0, c.remainder() + " masked entry " + e);
+        } else if (member[i][j]) {
           on++;
           assertEquals(exact, mom.min[e], 1e-12 * exact, c.remainder() + " on-support entry " + e);
           assertEquals(exact, mom.max[e], 1e-12 * exact, c.remainder() + " on-support entry " + e);
@@ -104,7 +125,9 @@ class HybridAttentionTest {
         }
       }
     }
-    assertTrue(on >= 3 * n && off >= 6 * n, "both kinds of entries are checked: " + on + " on, " + off + " off");
+    // causal 12 x 12, window 3 and key 0: rows 4..11 have 1..8 visible keys off the support, 36 in all
+    assertTrue(on >= 3 * n && off >= (in.causal() ? 3 * n : 6 * n),
+        "both kinds of entries are checked: " + on + " on, " + off + " off, " + masked + " masked");
   }
 
   @Test

@@ -13,6 +13,19 @@ import org.scatterbrain.core.linalg.Gemm;
 public final class GlobalColumns {
   private GlobalColumns() {}
 
+  /**
+   * The first G keys {@code 0 .. G - 1} (G = min(count, m)): the causal rule, which no later key can change (decoders'
+   * attention sinks are their first tokens).
+   */
+  public static int[] leading(int count, int m) {
+    int g = Math.max(0, Math.min(count, m));
+    int[] out = new int[g];
+    for (int j = 0; j < g; j++) {
+      out[j] = j;
+    }
+    return out;
+  }
+
   /** The G keys with the largest mean-query logit, ascending by index (G = min(count, m)). */
   public static int[] of(AttentionInputs in, int count) {
     int n = in.queryCount();

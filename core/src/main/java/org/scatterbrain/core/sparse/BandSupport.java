@@ -77,6 +77,16 @@ public final class BandSupport implements SparseSupport {
     return window;
   }
 
+  /** The first key of row i's window (its keys are {@code [start(i), end(i))}; both grow with i). */
+  public int start(int i) {
+    return Math.max(0, Math.min(m, i - before));
+  }
+
+  /** One past the last key of row i's window. */
+  public int end(int i) {
+    return Math.max(start(i), Math.min(m, i + after));
+  }
+
   @Override
   public int queryCount() {
     return n;

@@ -35,6 +35,16 @@ public final class WindowGlobalSupport implements SparseSupport {
     return new WindowGlobalSupport(window == 0 ? null : BandSupport.of(n, m, window), g, n, m);
   }
 
+  /**
+   * The causal window of width {@code window} ({@link BandSupport#causal}: the W most recent visible keys; 0: none)
+   * plus the key columns {@code globals}. Global columns later than a query are still pairs of this support: mask it
+   * ({@link CausalSupport#of}) to drop them. Needs m >= n. Not modified: {@code globals}.
+   */
+  public static WindowGlobalSupport causal(int n, int m, int window, int[] globals) {
+    WindowGlobalSupport plain = of(n, m, 0, globals);
+    return new WindowGlobalSupport(window == 0 ? null : BandSupport.causal(n, m, window), plain.globals, n, m);
+  }
+
   private WindowGlobalSupport(BandSupport band, int[] globals, int n, int m) {
     this.band = band;
     this.n = n;
@@ -104,10 +114,9 @@ public final class WindowGlobalSupport implements SparseSupport {
     int j0 = 0;
     int j1 = 0;
     if (band != null) {
-      int before = band.window() / 2;
-      int after = (band.window() + 1) / 2;
-      j0 = Math.max(0, Math.min(m, i0 - before));
-      j1 = Math.max(j0, Math.min(m, i1 - 1 + after));
+      // the windows of rows i0..i1-1 (their ends grow with i) cover [start(i0), end(i1 - 1))
+      j0 = band.start(i0);
+      j1 = Math.max(j0, band.end(i1 - 1));
       for (int j = j0; j < j1; j++) {
         dst.keys[kn++] = j;
       }
@@ -146,18 +155,18 @@ public final class WindowGlobalSupport implements SparseSupport {
   @Override
   public int rowSupport(int i, int[] keys, int[] counts) {
     int len = 0;
-    int w = 0;
-    int[] win = new int[band == null ? 0 : band.maxRowSupport()];
-    int wl = band == null ? 0 : band.rowSupport(i, win, new int[win.length]);
+    // merge the window's key range [w, wEnd) with the global columns, each key once, ascending
+    int w = band == null ? 0 : band.start(i);
+    int wEnd = band == null ? 0 : band.end(i);
     int g = 0;
-    while (w < wl || g < globals.length) {
+    while (w < wEnd || g < globals.length) {
       int next;
-      if (g >= globals.length || (w < wl && win[w] < globals[g])) {
-        next = win[w++];
-      } else if (w >= wl || globals[g] < win[w]) {
+      if (g >= globals.length || (w < wEnd && w < globals[g])) {
+        next = w++;
+      } else if (w >= wEnd || globals[g] < w) {
         next = globals[g++];
       } else {
-        next = win[w++];
+        next = w++;
         g++;
       }
       keys[len] = next;
