@@ -185,7 +185,8 @@ public record SweepSpec(
       }
     }
     return new SweepSpec(name, seed, inputs.sources(), inputs.heads(), lengths, headDims, valueDims, temperatures,
-        masks, seeds, budgets, List.copyOf(methods), registry, new TrialSettings(seed, am, maxEntries, fail, stall, trialSeconds));
+        masks, seeds, budgets, List.copyOf(methods), registry,
+        new TrialSettings(seed, am, maxEntries, fail, stall, trialSeconds));
   }
 
   /** {@code axes.causal}: a list of true, false and "model" (default ["model"]). */

@@ -62,11 +62,27 @@ class BadInputCorpusTest {
     writeHead("empty", 16, 8, 8, 0);
     Files.write(npy.resolve("empty_q.npy"), new byte[0]);
     writeHead("huge", 16, 8, 8, 1e200);
+    // folders whose heads.tsv is wrong in one way each (the head itself is fine)
+    tsvFolder("tsv-scale", "file_prefix\tscale\tcausal\ngood\t-0.5\ttrue\n");
+    tsvFolder("tsv-scale-word", "file_prefix\tscale\ngood\tbig\n");
+    tsvFolder("tsv-scale-inf", "file_prefix\tscale\ngood\tInfinity\n");
+    tsvFolder("tsv-causal", "file_prefix\tcausal\ngood\tyes\n");
+    tsvFolder("tsv-cells", "file_prefix\tscale\tcausal\ngood\t0.25\n");
+    tsvFolder("tsv-no-prefix", "head\tscale\ngood\t0.25\n");
     base = tmp.resolve("base.conf");
     Files.writeString(base, BASE.formatted(npy));
     Files.writeString(tmp.resolve("not-hocon.conf"), "sweep { name = [");
     Files.writeString(tmp.resolve("a-file"), "x");
     output = Files.createDirectories(tmp.resolve("results"));
+  }
+
+  /** A folder {@code name} next to the npy folder with the head "good" and the given heads.tsv. */
+  private void tsvFolder(String name, String tsv) throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve(name));
+    for (String w : List.of("q", "k", "v")) {
+      Files.copy(npy.resolve("good_" + w + ".npy"), dir.resolve("good_" + w + ".npy"));
+    }
+    Files.writeString(dir.resolve("heads.tsv"), tsv);
   }
 
   private void writeHead(String name, int n, int d, int dv, double special) throws IOException {
@@ -153,6 +169,27 @@ class BadInputCorpusTest {
     set("npy truncated", "truncated_q.npy", "sweep.inputs=[{kind=npy,dir=\"NPY\",heads=[truncated]}]");
     set("npy empty file", "empty_q.npy", "sweep.inputs=[{kind=npy,dir=\"NPY\",heads=[empty]}]");
     set("npy logits overflow", "sweep.axes.temperature", "sweep.inputs=[{kind=npy,dir=\"NPY\",heads=[huge]}]");
+    // an npy folder's heads.tsv: the file, the line and the column
+    set("heads.tsv scale negative", "heads.tsv line 2 column scale",
+        "sweep.inputs=[{kind=npy,dir=\"TSV-scale\",heads=[good]}]");
+    set("heads.tsv scale a word", "heads.tsv line 2 column scale",
+        "sweep.inputs=[{kind=npy,dir=\"TSV-scale-word\",heads=[good]}]");
+    set("heads.tsv scale infinite", "heads.tsv line 2 column scale",
+        "sweep.inputs=[{kind=npy,dir=\"TSV-scale-inf\",heads=[good]}]");
+    set("heads.tsv causal a word", "heads.tsv line 2 column causal",
+        "sweep.inputs=[{kind=npy,dir=\"TSV-causal\",heads=[good]}]");
+    set("heads.tsv a cell missing", "heads.tsv line 2 has 2 cells",
+        "sweep.inputs=[{kind=npy,dir=\"TSV-cells\",heads=[good]}]");
+    set("heads.tsv without file_prefix", "no file_prefix column",
+        "sweep.inputs=[{kind=npy,dir=\"TSV-no-prefix\",heads=[good]}]");
+    // the causal axis and methods without a causal form
+    set("causal a word", "sweep.axes.causal", "sweep.axes.causal=[sometimes]");
+    set("causal empty", "sweep.axes.causal", "sweep.axes.causal=[]");
+    set("causal listed twice", "sweep.axes.causal", "sweep.axes.causal=[true,true]");
+    set("nystrom on causal cells", "nystrom has no causal form", "sweep.axes.causal=[true]",
+        "sweep.methods=[{method=nystrom,landmarks=[4]}]");
+    set("pooled hybrid on causal cells", "hybrid has no causal form", "sweep.axes.causal=[true]",
+        "sweep.methods=[{method=hybrid,remainder=pool,window=[2],globals=[1],groups=[2],samples=[2]}]");
     set("n beyond a head", "sweep.axes.n", "sweep.axes.n=[17]");
     // axes
     set("axes missing", "sweep.axes", "sweep.axes=null");
@@ -264,7 +301,8 @@ class BadInputCorpusTest {
           case "NOT_HOCON" -> tmp.resolve("not-hocon.conf").toString();
           case "FILE" -> tmp.resolve("a-file").toString();
           case "FILE/sub" -> tmp.resolve("a-file").resolve("sub").toString();
-          default -> a.replace("\"NPY\"", "\"" + npy + "\"").replace("\"FILE\"", "\"" + tmp.resolve("a-file") + "\"");
+          default -> a.replace("\"NPY\"", "\"" + npy + "\"").replace("\"FILE\"", "\"" + tmp.resolve("a-file") + "\"")
+              .replaceAll("\"TSV-([a-z-]+)\"", "\"" + tmp.toString().replace("\\", "\\\\") + "/tsv-$1\"");
         });
       }
       if (!args.contains("--output")) {
