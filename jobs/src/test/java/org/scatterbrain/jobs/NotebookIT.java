@@ -39,14 +39,18 @@ class NotebookIT {
       List.of("regime_map.png", "regime_entropy.png", "budget_frontier.png", "scaling.png");
   private static final String REQUIREMENTS = "notebooks/requirements.txt";
 
-  /** 2 inputs x 2 lengths x 3 temperatures x 2 seeds, 3 budgeted methods at 2 budgets plus exact: 168 trials. */
+  /**
+   * 2 inputs x 2 lengths x 3 temperatures x 2 masks x 2 seeds, 3 budgeted methods at 2 budgets plus exact: 336 trials
+   * (both masks, so the notebook must keep causal and bidirectional cells apart).
+   */
   private static final String SWEEP =
       """
       sweep {
         name = notebook-it
         seed = 31
         inputs = [ { kind = gaussian, norm = unit-logit }, { kind = clustered, clusters = 4, spread = 0.5 } ]
-        axes { n = [64, 128], head-dim = [16], temperature = [0.5, 2, 8], seeds = 2, budget = [16, 32] }
+        axes { n = [64, 128], head-dim = [16], temperature = [0.5, 2, 8], causal = [false, true], seeds = 2,
+               budget = [16, 32] }
         methods = [
           { method = exact }
           { method = performer }
