@@ -30,10 +30,16 @@ public final class PlanReport {
     }
     out.printf(Locale.ROOT, "sweep %s (seed %d): %d trials in %d input groups; %d exact references%n", spec.name(),
         spec.seed(), plan.trialCount(), plan.groups().size(), plan.groups().size());
-    out.printf(Locale.ROOT, "axes: n %s, head-dim %s, value-dim %s, temperature %s, seeds %s, budget %s%n",
+    out.printf(Locale.ROOT, "axes: n %s, head-dim %s, value-dim %s, temperature %s, causal %s, seeds %s, budget %s%n",
         spec.lengths(), spec.headDims().isEmpty() ? "(from the heads)" : spec.headDims(),
-        spec.valueDims().isEmpty() ? "(= head-dim)" : spec.valueDims(), spec.temperatures(), spec.seeds(),
+        spec.valueDims().isEmpty() ? "(= head-dim)" : spec.valueDims(), spec.temperatures(),
+        spec.masks().stream().map(x -> x.name().toLowerCase(Locale.ROOT)).toList(), spec.seeds(),
         spec.budgets().isEmpty() ? "(none: sizes as listed)" : spec.budgets());
+    long causalTrials = plan.groups().stream().filter(g -> g.input().causal()).mapToLong(g -> g.trials().size()).sum();
+    if (causalTrials > 0) {
+      out.printf(Locale.ROOT, "masks: %d trials bidirectional, %d causal%n", plan.trialCount() - causalTrials,
+          causalTrials);
+    }
     out.println("trials per method:");
     byMethod.forEach((m, c) -> out.printf(Locale.ROOT, "  %-28s %7d%n", m, c));
     out.println("trials per input:");
