@@ -59,7 +59,8 @@ import org.scatterbrain.core.sparse.WindowGlobalSupport;
  * see, and FAVOR+ takes Scatterbrain's causal prefix sums.
  *
  * <p>Random draws: two longs (Draws): features from the first stream, LSH directions, the key sample and the
- * validation rows from the second. Cost O(m P d iterations + n (W + G + b h) (d + dv) + n (P + s) (d + dv)); memory
+ * validation rows from the second. Cost at most O(m P d iterations + n (W + G + b h) (d + dv) + n (P + s) (d + dv))
+ * (the key groups' steps but the last learn from at most 4096 keys, {@link KeyGroups}); memory
  * O((n + m) d + n dv + P (d + dv)): no n x m matrix.
  */
 public final class HybridAttention implements AttentionEstimator {
@@ -117,12 +118,14 @@ public final class HybridAttention implements AttentionEstimator {
         ? WindowGlobalSupport.causal(in.queryCount(), in.keyCount(), c.window(),
             GlobalColumns.leading(c.globals(), in.keyCount()))
         : WindowGlobalSupport.of(in.queryCount(), in.keyCount(), c.window(), GlobalColumns.of(in, c.globals()));
-    SparseSupport support = SparseAttention.masked(wg, in);
+    SparseSupport support = wg;
     if (hash != null) {
       SmyrfConfig lsh = new SmyrfConfig(c.lshClusterSize(), c.lshRounds(), true);
       support = UnionSupport.of(wg, hash.support(in.queriesRowMajor(), in.queryCount(), in.keysRowMajor(),
           in.keyCount(), lsh.clusters(in.queryCount()), true, lsh.entriesPerRow(in.queryCount(), in.keyCount())));
     }
+    // whatever the parts, no pair of a later key survives under the causal mask
+    support = SparseAttention.masked(support, in);
     return switch (c.remainder()) {
       case FAVOR, OPRF -> ScatterbrainAttention.combine(in, featureMap(in, c, draws), support, parallel, "hybrid");
       case POOL, SAMPLED -> pooledOrSampled(in, c, wg, support, draws.hashes(), pre);
@@ -418,7 +421,7 @@ public final class HybridAttention implements AttentionEstimator {
     }
     long stored = support.storedBytes() + sums.bytes() + 8L * (5L * n + 2L * n * dv)
         + (pool ? r.groups().bytes() : 0) + 12L * s + 8L * s * (d + dv);
-    double perRow = c.entriesPerRow(n, in.keyCount());
+    double perRow = c.entriesPerRow(n, in.keyCount(), in.causal());
     return new Estimate("hybrid", n, dv, out, new MemoryFootprint(perRow, perRow * n, stored, -1), empty,
         new Rows(in, support, r, logZ, kappa, pool));
   }

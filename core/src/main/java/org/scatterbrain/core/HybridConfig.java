@@ -8,7 +8,8 @@ import java.util.Objects;
  * estimate of everything off the support.
  *
  * @param window local window W (0: none)
- * @param globals global key columns G, the keys with the largest mean-query logit (0: none)
+ * @param globals global key columns G, the keys with the largest mean-query logit (under the causal mask: the first G
+ *     keys; 0: none)
  * @param lshClusterSize SMYRF cluster size b of the optional LSH part (0 when {@code lshRounds} is 0)
  * @param lshRounds SMYRF hash rounds h of the LSH part (0: none)
  * @param remainder how the rest is estimated
@@ -169,7 +170,7 @@ public record HybridConfig(
     long off = (long) m - n;
     double pairs = 0;
     for (int i = 0; i < n; i++) {
-      long visible = i + off + 1;
+      long visible = Math.max(0, i + off + 1); // m < n is rejected for causal inputs; no negative counts meanwhile
       pairs += Math.min(window, visible) + Math.min(globals, Math.max(0, visible - window));
     }
     return pairs / n + remainderEntries();

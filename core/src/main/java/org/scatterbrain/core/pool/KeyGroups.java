@@ -15,7 +15,8 @@ import org.scatterbrain.core.linalg.Parallel;
  *
  * <p>Long sequences: the metric C is estimated from at most {@value #SAMPLE} queries and the Lloyd steps before the
  * last run on at most {@value #SAMPLE} keys (both evenly strided, so no random draw is involved); the last step
- * assigns every key. A centroid is a mean over thousands of keys, which a strided sample of them estimates well, and
+ * assigns every key (more than 512 groups learn from 8 keys per group). A centroid is a mean over many keys, which a
+ * strided sample of them estimates well, and
  * the work of the steps stops growing with m. Up to {@value #SAMPLE} queries and keys nothing is sampled.
  *
  * <p>Cost: ((iterations - 1) min(m, S) + m) x P x d multiply-adds, plus d^2 (min(n, S) + m) for C and K C, with S =
@@ -73,7 +74,8 @@ public record KeyGroups(int[] groupOf, int[] sizes, double[] centroids, double[]
         c[x] /= qs.length;
       }
       // positions (into keys) of the keys the steps before the last learn from: all of them up to SAMPLE
-      int[] learn = stride(size, SAMPLE);
+      // (at least 8 per group, so that every initial segment keeps members to learn from)
+      int[] learn = stride(size, Math.max(SAMPLE, 8 * p));
       double[] ke = new double[size * d];
       for (int x = 0; x < size; x++) {
         System.arraycopy(k, keys[x] * d, ke, x * d, d);

@@ -143,6 +143,15 @@ public final class WindowGlobalSupport implements SparseSupport {
   }
 
   @Override
+  public int firstKey(int i) {
+    int first = globals.length > 0 ? globals[0] : Integer.MAX_VALUE;
+    if (band != null && band.end(i) > band.start(i)) {
+      first = Math.min(first, band.start(i));
+    }
+    return first;
+  }
+
+  @Override
   public boolean deduplicated() {
     return true;
   }

@@ -19,10 +19,13 @@ import org.scatterbrain.jobs.sweep.TrialMethod;
 public final class Variants {
   private Variants() {}
 
-  /** The cell name of an input, e.g. {@code gaussian(norm=unit-logit,self-attention) n=256 d=32 beta=8 seed=0}. */
+  /**
+   * The cell name of an input, e.g. {@code gaussian(norm=unit-logit,self-attention) n=256 d=32 beta=8 seed=0}; causal
+   * cells end in {@code causal} (bidirectional names are those baselines already hold).
+   */
   public static String cell(InputKey k) {
     return k.source().id() + " n=" + k.n() + " d=" + k.d() + (k.dv() != k.d() ? " dv=" + k.dv() : "") + " beta="
-        + Canonical.number(k.temperature()) + " seed=" + k.seedIndex();
+        + Canonical.number(k.temperature()) + " seed=" + k.seedIndex() + (k.causal() ? " causal" : "");
   }
 
   /**

@@ -307,6 +307,7 @@ public final class SummaryBuilder {
               DataTypes.createStructField(ResultSchema.INPUT_ID, DataTypes.StringType, false),
               DataTypes.createStructField(ResultSchema.D, DataTypes.IntegerType, false),
               DataTypes.createStructField(ResultSchema.TEMPERATURE, DataTypes.DoubleType, false),
+              DataTypes.createStructField(ResultSchema.CAUSAL, DataTypes.BooleanType, false),
               DataTypes.createStructField("fixed", DataTypes.StringType, false),
               DataTypes.createStructField("exponent", DataTypes.DoubleType, false),
               DataTypes.createStructField("prefactor", DataTypes.DoubleType, false),
@@ -316,14 +317,16 @@ public final class SummaryBuilder {
 
   /**
    * Power laws {@code error = prefactor * x^exponent} of the per-trial output error against the budget (per method
-   * label, input, d, temperature and n: the size parameters follow the budget) and against n (per variant, input, d,
-   * temperature and budget), fitted by least squares on logs with MLlib's {@link LinearRegression}; only where x takes
-   * at least two values.
+   * label, input, d, temperature, mask and n: the size parameters follow the budget) and against n (per variant,
+   * input, d, temperature, mask and budget), fitted by least squares on logs with MLlib's {@link LinearRegression}; only
+   * where x takes at least two values.
    */
   public static Dataset<Row> fits(SparkSession spark, Dataset<Row> results) {
     Dataset<Row> ok =
         labelled(results)
             .filter(col(ResultSchema.OUTPUT_REL_FRO).gt(0))
+            // rows written before the mask existed are bidirectional
+            .withColumn(ResultSchema.CAUSAL, coalesce(col(ResultSchema.CAUSAL), lit(false)))
             .withColumn("log_err", log(col(ResultSchema.OUTPUT_REL_FRO)))
             .cache();
     List<Row> out = new ArrayList<>();
@@ -338,7 +341,8 @@ public final class SummaryBuilder {
     Dataset<Row> withX = ok.filter(col(x).isNotNull()).withColumn("log_x", log(col(x).cast("double")));
     String family = perVariant ? VARIANT : METHOD_LABEL;
     List<String> keys =
-        List.of(family, ResultSchema.INPUT_KIND, ResultSchema.INPUT_ID, ResultSchema.D, ResultSchema.TEMPERATURE, fixed);
+        List.of(family, ResultSchema.INPUT_KIND, ResultSchema.INPUT_ID, ResultSchema.D, ResultSchema.TEMPERATURE, fixed,
+            ResultSchema.CAUSAL);
     List<Row> groups =
         withX.groupBy(cols(keys))
             .agg(
@@ -365,18 +369,19 @@ public final class SummaryBuilder {
       out.add(
           RowFactory.create(
               against,
-              g.getString(8),
+              g.getString(9),
               perVariant ? g.getString(0) : null,
               g.getString(1),
               g.getString(2),
               g.getInt(3),
               g.getDouble(4),
+              g.getBoolean(6),
               fixed + "=" + (g.isNullAt(5) ? "none" : g.get(5).toString()),
               model.coefficients().apply(0),
               Math.exp(model.intercept()),
               Double.isFinite(r2) ? r2 : null,
-              g.getLong(7),
-              g.getLong(6)));
+              g.getLong(8),
+              g.getLong(7)));
     }
     return out;
   }

@@ -4,8 +4,8 @@ import java.io.Serializable;
 import org.scatterbrain.core.AttentionInputs;
 
 /**
- * One input cell: source, sequence length, dims, temperature and replicate. All trials of a cell share its inputs
- * and its exact reference.
+ * One input cell: source, sequence length, dims, temperature, replicate and mask. All trials of a cell share its
+ * inputs and its exact reference.
  */
 public record InputKey(InputSource source, int n, int d, int dv, double temperature, int seedIndex, boolean causal)
     implements Serializable {
@@ -25,9 +25,17 @@ public record InputKey(InputSource source, int n, int d, int dv, double temperat
         + Canonical.number(temperature) + ";seed-index=" + seedIndex + (causal ? ";causal" : "");
   }
 
-  /** Seed of the synthetic inputs (unused by real heads, which have no randomness). */
+  /**
+   * Seed of the synthetic inputs (unused by real heads, which have no randomness). The mask is not part of it: a
+   * causal cell and its bidirectional twin draw the same Q, K and V, so the two masks are compared on equal inputs.
+   */
   public long inputSeed(long sweepSeed) {
-    return Canonical.seed("sweep-seed=" + sweepSeed + ";" + canonical());
+    return Canonical.seed("sweep-seed=" + sweepSeed + ";" + withCausal(false).canonical());
+  }
+
+  /** This cell under the mask {@code c}. */
+  public InputKey withCausal(boolean c) {
+    return c == causal ? this : new InputKey(source, n, d, dv, temperature, seedIndex, c);
   }
 
   /**

@@ -196,6 +196,7 @@ final class InputsParser {
       throw new SweepConfigException(file + " line 1: no file_prefix column; allowed: a tab-separated header naming "
           + "file_prefix and optionally scale and causal");
     }
+    Map<String, Integer> seen = new java.util.HashMap<>();
     for (int ln = 1; ln < lines.size(); ln++) {
       if (lines.get(ln).isBlank()) {
         continue;
@@ -226,7 +227,18 @@ final class InputsParser {
         }
         c = t.equals("true");
       }
-      out.put(cells[prefix].trim(), new HeadInfo(s, c));
+      String head = cells[prefix].trim();
+      // a typo would leave its head at the default scale and mask without a word: every row must name a head here
+      if (!Files.isRegularFile(dir.resolve(head + "_q.npy"))) {
+        throw new SweepConfigException(where + " column file_prefix", head, "the prefix of a head in " + dir
+            + " (no " + head + "_q.npy there)");
+      }
+      Integer first = seen.putIfAbsent(head, ln + 1);
+      if (first != null) {
+        throw new SweepConfigException(where + " column file_prefix", head, "one row per head (it is also on line "
+            + first + ")");
+      }
+      out.put(head, new HeadInfo(s, c));
     }
     return out;
   }

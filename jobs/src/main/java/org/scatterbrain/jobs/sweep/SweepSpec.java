@@ -29,7 +29,8 @@ import java.util.Set;
  * @param lengths sequence lengths n (queries = keys)
  * @param headDims head dims d (synthetic inputs; npy inputs take d from their files)
  * @param valueDims value dims dv (empty: dv = d)
- * @param temperatures inverse-temperature multipliers beta: the logit scale is beta / sqrt(d)
+ * @param temperatures inverse-temperature multipliers beta: the logit scale is beta / sqrt(d), or beta x the model's
+ *     own scale for a real head whose heads.tsv records one
  * @param masks the {@code causal} axis: {@code false}, {@code true}, or {@code model} (a real head's own mask from
  *     its heads.tsv; none for synthetic inputs)
  * @param seeds replicate indices

@@ -69,6 +69,8 @@ class BadInputCorpusTest {
     tsvFolder("tsv-causal", "file_prefix\tcausal\ngood\tyes\n");
     tsvFolder("tsv-cells", "file_prefix\tscale\tcausal\ngood\t0.25\n");
     tsvFolder("tsv-no-prefix", "head\tscale\ngood\t0.25\n");
+    tsvFolder("tsv-twice", "file_prefix\tscale\ngood\t0.25\ngood\t0.5\n");
+    tsvFolder("tsv-typo", "file_prefix\tscale\tcausal\ngod\t0.25\ttrue\n");
     base = tmp.resolve("base.conf");
     Files.writeString(base, BASE.formatted(npy));
     Files.writeString(tmp.resolve("not-hocon.conf"), "sweep { name = [");
@@ -182,6 +184,10 @@ class BadInputCorpusTest {
         "sweep.inputs=[{kind=npy,dir=\"TSV-cells\",heads=[good]}]");
     set("heads.tsv without file_prefix", "no file_prefix column",
         "sweep.inputs=[{kind=npy,dir=\"TSV-no-prefix\",heads=[good]}]");
+    set("heads.tsv a head twice", "heads.tsv line 3 column file_prefix",
+        "sweep.inputs=[{kind=npy,dir=\"TSV-twice\",heads=[good]}]");
+    set("heads.tsv a prefix with no head", "heads.tsv line 2 column file_prefix",
+        "sweep.inputs=[{kind=npy,dir=\"TSV-typo\",heads=[good]}]");
     // the causal axis and methods without a causal form
     set("causal a word", "sweep.axes.causal", "sweep.axes.causal=[sometimes]");
     set("causal empty", "sweep.axes.causal", "sweep.axes.causal=[]");

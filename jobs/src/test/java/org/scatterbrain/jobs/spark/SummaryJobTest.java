@@ -187,6 +187,27 @@ class SummaryJobTest {
     assertEquals(4L, (long) f.getAs("points"));
   }
 
+  @Test
+  void powerLawFitsKeepTheMasksApart() {
+    // the causal cells of nystrom fall as budget^-1 (0.5 at 32, 0.25 at 64), the bidirectional ones as budget^-1/2
+    List<Row> rows = new ArrayList<>(known().collectAsList());
+    int id = 1000;
+    for (int s = 0; s < 2; s++) {
+      for (int b : new int[] {32, 64}) {
+        Map<String, Object> t = trial("nystrom", b, b, 0.5 * 32.0 / b, 4.0, "c" + id++);
+        t.put(ResultSchema.CAUSAL, true);
+        rows.add(row(t));
+      }
+    }
+    List<Row> fits = SummaryBuilder.fits(spark, spark.createDataFrame(rows, ResultSchema.SCHEMA))
+        .filter("method_label = 'nystrom'").orderBy(ResultSchema.CAUSAL).collectAsList();
+    assertEquals(2, fits.size());
+    assertEquals(false, fits.get(0).getAs(ResultSchema.CAUSAL));
+    assertEquals(-0.5, (double) fits.get(0).getAs("exponent"), 1e-9);
+    assertEquals(true, fits.get(1).getAs(ResultSchema.CAUSAL));
+    assertEquals(-1.0, (double) fits.get(1).getAs("exponent"), 1e-9);
+  }
+
   /** A sweep without a budget axis: variants differ by their own size parameters; budget is null everywhere. */
   @Test
   void sweepsWithoutABudgetAxisGetFrontiersAndRunnersUp() {

@@ -250,6 +250,12 @@ class SweepSpecTest {
       }
     }
     assertEquals(java.util.Map.of(false, 4, true, 4), byMask);
+    // both masks of a cell draw the same synthetic inputs: the masks are compared on equal Q, K, V
+    for (InputGroup g : plan.groups()) {
+      InputGroup twin = plan.groups().stream().filter(h -> h.input().equals(g.input().withCausal(!g.input().causal())))
+          .findFirst().orElseThrow();
+      assertEquals(g.inputSeed(), twin.inputSeed());
+    }
     // the bidirectional half keeps exactly the ids of a sweep without the axis
     java.util.Set<String> plain = new java.util.HashSet<>();
     SweepPlan.expand(parse(BASE)).groups().forEach(g -> g.trials().forEach(t -> plain.add(t.trialId())));
