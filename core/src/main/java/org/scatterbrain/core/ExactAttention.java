@@ -65,35 +65,18 @@ public final class ExactAttention implements AttentionEstimator {
   }
 
   /** Exact rows recomputed from the logits and the row log-normalisers. */
-  static final class Rows implements ApproximateAttention {
-    private final AttentionInputs in;
+  static final class Rows extends LogitRows {
     private final double[] logZ;
-    private volatile Logits logits;
 
     Rows(AttentionInputs in, double[] logZ) {
-      this.in = in;
+      super(in);
       this.logZ = logZ;
     }
 
     @Override
-    public int queryCount() {
-      return in.queryCount();
-    }
-
-    @Override
-    public int keyCount() {
-      return in.keyCount();
-    }
-
-    @Override
     public void rows(int from, int to, double[] dst) {
-      Logits logits = this.logits;
-      if (logits == null) {
-        logits = new Logits(in);
-        this.logits = logits;
-      }
       int m = in.keyCount();
-      logits.rows(from, to, dst);
+      logits().rows(from, to, dst);
       for (int i = from; i < to; i++) {
         int o = (i - from) * m;
         int vis = in.visibleKeys(i);

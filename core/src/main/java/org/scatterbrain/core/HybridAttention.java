@@ -636,17 +636,15 @@ public final class HybridAttention implements AttentionEstimator {
    * Normalised rows: {@code exp(s_ij - ln Z_i)} on the support; off it {@code kappa exp(tau q_i . kbar_g(j) - ln Z_i)}
    * (pooled) or {@code exp(s_it - ln Z_i) / pi_t} on sampled keys and 0 elsewhere (sampled).
    */
-  private static final class Rows implements ApproximateAttention {
-    private final AttentionInputs in;
+  private static final class Rows extends LogitRows {
     private final SparseSupport support;
     private final Remainders r;
     private final double[] logZ;
     private final double logKappa;
     private final boolean pool;
-    private volatile Logits logits;
 
     Rows(AttentionInputs in, SparseSupport support, Remainders r, double[] logZ, double kappa, boolean pool) {
-      this.in = in;
+      super(in);
       this.support = support;
       this.r = r;
       this.logZ = logZ;
@@ -655,22 +653,8 @@ public final class HybridAttention implements AttentionEstimator {
     }
 
     @Override
-    public int queryCount() {
-      return in.queryCount();
-    }
-
-    @Override
-    public int keyCount() {
-      return in.keyCount();
-    }
-
-    @Override
     public void rows(int from, int to, double[] dst) {
-      Logits l = logits;
-      if (l == null) {
-        l = new Logits(in);
-        logits = l;
-      }
+      Logits l = logits();
       int m = in.keyCount();
       int d = in.headDim();
       int rows = to - from;

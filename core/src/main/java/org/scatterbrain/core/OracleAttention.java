@@ -180,37 +180,21 @@ public final class OracleAttention implements AttentionEstimator {
   }
 
   /** Exact top-k entries renormalised by the estimate's normaliser, and the uniform rest. */
-  private static final class Rows implements ApproximateAttention {
-    private final AttentionInputs in;
+  private static final class Rows extends LogitRows {
     private final ExplicitSupport support;
     private final double[] logZ;
     private final double[] rest;
-    private volatile Logits logits;
 
     Rows(AttentionInputs in, ExplicitSupport support, double[] logZ, double[] rest) {
-      this.in = in;
+      super(in);
       this.support = support;
       this.logZ = logZ;
       this.rest = rest;
     }
 
     @Override
-    public int queryCount() {
-      return in.queryCount();
-    }
-
-    @Override
-    public int keyCount() {
-      return in.keyCount();
-    }
-
-    @Override
     public void rows(int from, int to, double[] dst) {
-      Logits l = logits;
-      if (l == null) {
-        l = new Logits(in);
-        logits = l;
-      }
+      Logits l = logits();
       int m = in.keyCount();
       int[] keys = new int[support.maxRowSupport()];
       int[] counts = new int[support.maxRowSupport()];

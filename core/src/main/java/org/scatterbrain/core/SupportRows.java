@@ -8,13 +8,11 @@ import org.scatterbrain.core.sparse.SparseSupport;
  * (sparse) or {@code qbar_i . kbar_j exp(l_i - ln Z_i)} (Scatterbrain, with {@code lowRank} non-null and the
  * weights {@code exp(l_i - ln Z_i)} per row).
  */
-final class SupportRows implements ApproximateAttention {
-  private final AttentionInputs in;
+final class SupportRows extends LogitRows {
   private final SparseSupport support;
   private final double[] logZ;
   private final LowRankPart lowRank;
   private final double[] lowRankWeights;
-  private volatile Logits logits;
 
   SupportRows(
       AttentionInputs in,
@@ -22,30 +20,11 @@ final class SupportRows implements ApproximateAttention {
       double[] logZ,
       LowRankPart lowRank,
       double[] lowRankWeights) {
-    this.in = in;
+    super(in);
     this.support = support;
     this.logZ = logZ;
     this.lowRank = lowRank;
     this.lowRankWeights = lowRankWeights;
-  }
-
-  @Override
-  public int queryCount() {
-    return in.queryCount();
-  }
-
-  @Override
-  public int keyCount() {
-    return in.keyCount();
-  }
-
-  private Logits logits() {
-    Logits l = logits;
-    if (l == null) {
-      l = new Logits(in);
-      logits = l;
-    }
-    return l;
   }
 
   @Override
