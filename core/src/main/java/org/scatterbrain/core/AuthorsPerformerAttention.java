@@ -152,7 +152,7 @@ public final class AuthorsPerformerAttention implements AttentionEstimator {
     double perRow = config.entriesPerRow(n, m, true);
     MemoryFootprint mem = new MemoryFootprint(perRow, perRow * n, stored, allocated);
     return new Estimate("performer-authors", n, dv, out, mem, 0,
-        new CausalRows(uq, uk, kappa, eps * inv, inv, den, logZ, n, m, f));
+        Rows.causal(uq, uk, kappa, eps * inv, inv, den, logZ, n, m, f));
   }
 
   /** {@code u - |x'|^2 / 2} with {@code u = W x'}, {@code x' = sqrt(tau) x}: rows x F. */
@@ -189,12 +189,13 @@ public final class AuthorsPerformerAttention implements AttentionEstimator {
   }
 
   /**
-   * Causal rows: {@code phi(q_i) . phi(k_j) / den_i} for the keys row i sees, with key j's features {@code (khat_j
-   * exp(kappa_j - kappa_{L_i}) + eps) / sqrt(F)}, and 0 for later keys.
+   * Rows {@code phi(q_i) . phi(k_j) / den_i} (not quite summing to 1: the normaliser's eps). Causal ({@code kappa}
+   * non-null): key j's features are {@code (khat_j exp(kappa_j - kappa_{L_i}) + eps) / sqrt(F)} for the keys row i sees
+   * (up to {@code L_i = i + m - n}), and 0 for later keys; {@code keys} then holds khat, else the final phi(k).
    */
-  private static final class CausalRows implements ApproximateAttention {
+  private static final class Rows implements ApproximateAttention {
     private final double[] phiQ;
-    private final double[] khatT;
+    private final double[] keysT;
     private final double[] kappa;
     private final double epsTerm;
     private final double inv;
@@ -204,10 +205,10 @@ public final class AuthorsPerformerAttention implements AttentionEstimator {
     private final int m;
     private final int f;
 
-    CausalRows(double[] phiQ, double[] khat, double[] kappa, double epsTerm, double inv, double[] den, double[] logZ,
-        int n, int m, int f) {
+    private Rows(double[] phiQ, double[] keys, double[] kappa, double epsTerm, double inv, double[] den,
+        double[] logZ, int n, int m, int f) {
       this.phiQ = phiQ;
-      this.khatT = RowMajor.transpose(khat, m, f);
+      this.keysT = RowMajor.transpose(keys, m, f);
       this.kappa = kappa;
       this.epsTerm = epsTerm;
       this.inv = inv;
@@ -218,6 +219,17 @@ public final class AuthorsPerformerAttention implements AttentionEstimator {
       this.f = f;
     }
 
+    /** Bidirectional rows from the final features phi(q) and phi(k). */
+    Rows(double[] phiQ, double[] phiK, double[] den, double[] logZ, int n, int m, int f) {
+      this(phiQ, phiK, null, 0, 1, den, logZ, n, m, f);
+    }
+
+    /** Causal rows from phi(q), the stabilised key features khat and their prefix maxima kappa. */
+    static Rows causal(double[] phiQ, double[] khat, double[] kappa, double epsTerm, double inv, double[] den,
+        double[] logZ, int n, int m, int f) {
+      return new Rows(phiQ, khat, kappa, epsTerm, inv, den, logZ, n, m, f);
+    }
+
     @Override
     public int queryCount() {
       return n;
@@ -231,9 +243,16 @@ public final class AuthorsPerformerAttention implements AttentionEstimator {
     @Override
     public void rows(int from, int to, double[] dst) {
       Arrays.fill(dst, 0, (to - from) * m, 0.0);
-      Gemm.multiplyAdd(phiQ, from * f, f, khatT, 0, m, dst, 0, m, to - from, f, m);
+      Gemm.multiplyAdd(phiQ, from * f, f, keysT, 0, m, dst, 0, m, to - from, f, m);
       for (int i = from; i < to; i++) {
         int o = (i - from) * m;
+        if (kappa == null) {
+          double r = 1.0 / den[i];
+          for (int j = 0; j < m; j++) {
+            dst[o + j] *= r;
+          }
+          continue;
+        }
         int last = i + m - n;
         double qSum = 0;
         for (int k = 0; k < f; k++) {
@@ -243,59 +262,6 @@ public final class AuthorsPerformerAttention implements AttentionEstimator {
           dst[o + j] = (dst[o + j] * Math.exp(kappa[j] - kappa[last]) * inv + epsTerm * qSum) / den[i];
         }
         Arrays.fill(dst, o + last + 1, o + m, 0.0);
-      }
-    }
-
-    @Override
-    public double logNormalizer(int i) {
-      return logZ[i];
-    }
-
-    @Override
-    public SparseSupport support() {
-      return null;
-    }
-  }
-
-  /** Rows {@code phi(q_i) . phi(k_j) / den_i} (not quite summing to 1: the normaliser's eps). */
-  private static final class Rows implements ApproximateAttention {
-    private final double[] phiQ;
-    private final double[] phiKT;
-    private final double[] den;
-    private final double[] logZ;
-    private final int n;
-    private final int m;
-    private final int f;
-
-    Rows(double[] phiQ, double[] phiK, double[] den, double[] logZ, int n, int m, int f) {
-      this.phiQ = phiQ;
-      this.phiKT = RowMajor.transpose(phiK, m, f);
-      this.den = den;
-      this.logZ = logZ;
-      this.n = n;
-      this.m = m;
-      this.f = f;
-    }
-
-    @Override
-    public int queryCount() {
-      return n;
-    }
-
-    @Override
-    public int keyCount() {
-      return m;
-    }
-
-    @Override
-    public void rows(int from, int to, double[] dst) {
-      Arrays.fill(dst, 0, (to - from) * m, 0.0);
-      Gemm.multiplyAdd(phiQ, from * f, f, phiKT, 0, m, dst, 0, m, to - from, f, m);
-      for (int i = from; i < to; i++) {
-        double inv = 1.0 / den[i];
-        for (int j = 0; j < m; j++) {
-          dst[(i - from) * m + j] *= inv;
-        }
       }
     }
 
