@@ -24,9 +24,11 @@ public final class AttentionInputs {
   private final double[] q;
   private final double[] k;
   private final double[] v;
+  private final double maxQueryNorm;
+  private final double maxKeyNorm;
 
-  private AttentionInputs(
-      int n, int m, int d, int dv, double scale, boolean causal, double[] q, double[] k, double[] v) {
+  private AttentionInputs(int n, int m, int d, int dv, double scale, boolean causal, double[] q, double[] k, double[] v,
+      double maxQueryNorm, double maxKeyNorm) {
     this.n = n;
     this.m = m;
     this.d = d;
@@ -36,6 +38,8 @@ public final class AttentionInputs {
     this.q = q;
     this.k = k;
     this.v = v;
+    this.maxQueryNorm = maxQueryNorm;
+    this.maxKeyNorm = maxKeyNorm;
   }
 
   /** Inputs with the default scale {@code 1/sqrt(d)}. Not modified: the three matrices. */
@@ -109,14 +113,15 @@ public final class AttentionInputs {
     requireFinite(q, "queries", n, d);
     requireFinite(k, "keys", m, d);
     requireFinite(v, "values", m, dv);
-    double bound = logitBound(scale, maxNorm(q, n, d), maxNorm(k, m, d));
+    double qn = maxNorm(q, n, d);
+    double kn = maxNorm(k, m, d);
+    double bound = logitBound(scale, qn, kn);
     if (!Double.isFinite(bound)) {
       throw new IllegalArgumentException(
-          "the logits overflow a double: scale (tau) x max|q| x max|k| = " + scale + " x " + maxNorm(q, n, d) + " x "
-              + maxNorm(k, m, d) + " is not finite; allowed: a scale and norms whose product is below "
-              + Double.MAX_VALUE);
+          "the logits overflow a double: scale (tau) x max|q| x max|k| = " + scale + " x " + qn + " x " + kn
+              + " is not finite; allowed: a scale and norms whose product is below " + Double.MAX_VALUE);
     }
-    return new AttentionInputs(n, m, d, dv, scale, false, q, k, v);
+    return new AttentionInputs(n, m, d, dv, scale, false, q, k, v, qn, kn);
   }
 
   /**
@@ -126,6 +131,16 @@ public final class AttentionInputs {
    */
   public static double logitBound(double scale, double maxQueryNorm, double maxKeyNorm) {
     return scale * maxQueryNorm * maxKeyNorm;
+  }
+
+  /** The largest Euclidean norm of the query rows (computed once, when the inputs are made). */
+  public double maxQueryNorm() {
+    return maxQueryNorm;
+  }
+
+  /** The largest Euclidean norm of the key rows (computed once, when the inputs are made). */
+  public double maxKeyNorm() {
+    return maxKeyNorm;
   }
 
   /** The largest Euclidean norm of the rows of a row-major rows x d array (scaled to avoid overflow). */
@@ -196,7 +211,8 @@ public final class AttentionInputs {
       throw new IllegalArgumentException("a causal mask needs at least as many keys as queries (query i sees keys "
           + "0..i + m - n), got n = " + n + " queries and m = " + m + " keys");
     }
-    return causal == this.causal ? this : new AttentionInputs(n, m, d, dv, scale, causal, q, k, v);
+    return causal == this.causal ? this
+        : new AttentionInputs(n, m, d, dv, scale, causal, q, k, v, maxQueryNorm, maxKeyNorm);
   }
 
   /** Whether the causal mask applies ({@link #withCausal}). */
@@ -304,7 +320,7 @@ public final class AttentionInputs {
       System.arraycopy(k, perm[j] * d, k2, j * d, d);
       System.arraycopy(v, perm[j] * dv, v2, j * dv, dv);
     }
-    return new AttentionInputs(n, m, d, dv, scale, false, q, k2, v2);
+    return new AttentionInputs(n, m, d, dv, scale, false, q, k2, v2, maxQueryNorm, maxKeyNorm);
   }
 
   @Override

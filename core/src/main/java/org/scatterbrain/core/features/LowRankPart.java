@@ -155,11 +155,9 @@ public final class LowRankPart {
               + " columns but the inputs' head dim is "
               + in.headDim());
     }
-    int n = in.queryCount();
-    int m = in.keyCount();
     // the features' exponents hold tau |x|^2 / 2 and sqrt(tau) W x: both must be finite (the estimator's precondition)
-    double qn = AttentionInputs.maxNorm(in.queriesRowMajor(), n, in.headDim());
-    double kn = AttentionInputs.maxNorm(in.keysRowMajor(), m, in.headDim());
+    double qn = in.maxQueryNorm();
+    double kn = in.maxKeyNorm();
     double xn = Math.max(qn, kn);
     double exponent = in.scale() * xn * xn;
     double projected = Math.sqrt(in.scale()) * xn * map.projection().maxRowNorm();
