@@ -14,6 +14,7 @@ import org.scatterbrain.core.metrics.MemoryFootprint;
 import org.scatterbrain.core.pool.GlobalColumns;
 import org.scatterbrain.core.pool.KeyGroups;
 import org.scatterbrain.core.pool.KeySample;
+import org.scatterbrain.core.pool.PositionBlocks;
 import org.scatterbrain.core.sparse.SmyrfHash;
 import org.scatterbrain.core.sparse.SparseSupport;
 import org.scatterbrain.core.sparse.SupportSums;
@@ -114,10 +115,12 @@ public final class HybridAttention implements AttentionEstimator {
 
   private Estimate estimate(AttentionInputs in, HybridConfig c, SmyrfHash hash, Draws draws, Remainders pre) {
     // causal: the W most recent keys and the first G (see HybridConfig#causalUnsupported), later pairs masked off
+    // position blocks pool the keys between the window and the first G keys, so their global columns are those
+    int[] globals = in.causal() || c.remainder() == Remainder.BLOCKS
+        ? GlobalColumns.leading(c.globals(), in.keyCount()) : GlobalColumns.of(in, c.globals());
     WindowGlobalSupport wg = in.causal()
-        ? WindowGlobalSupport.causal(in.queryCount(), in.keyCount(), c.window(),
-            GlobalColumns.leading(c.globals(), in.keyCount()))
-        : WindowGlobalSupport.of(in.queryCount(), in.keyCount(), c.window(), GlobalColumns.of(in, c.globals()));
+        ? WindowGlobalSupport.causal(in.queryCount(), in.keyCount(), c.window(), globals)
+        : WindowGlobalSupport.of(in.queryCount(), in.keyCount(), c.window(), globals);
     SparseSupport support = wg;
     if (hash != null) {
       SmyrfConfig lsh = new SmyrfConfig(c.lshClusterSize(), c.lshRounds(), true);
@@ -129,7 +132,147 @@ public final class HybridAttention implements AttentionEstimator {
     return switch (c.remainder()) {
       case FAVOR, OPRF -> ScatterbrainAttention.combine(in, featureMap(in, c, draws), support, parallel, "hybrid");
       case POOL, SAMPLED -> pooledOrSampled(in, c, wg, support, draws.hashes(), pre);
+      case BLOCKS -> positionBlocks(in, c, support);
     };
+  }
+
+  // --- the position-block remainder ------------------------------------------------------------------------------
+
+  /** Prefix sums of the rows of a row-major rows x w array: (rows + 1) x w, row r the sum of rows 0 .. r - 1. */
+  private static double[] prefixSums(double[] x, int rows, int w) {
+    double[] out = new double[(rows + 1) * w];
+    for (int r = 0; r < rows; r++) {
+      for (int t = 0; t < w; t++) {
+        out[(r + 1) * w + t] = out[r * w + t] + x[r * w + t];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Row i's pooled block logits {@code tau q_i . kbar_b} into {@code logit} and returns the block count; the block
+   * ranges into {@code lo}, {@code hi}. kbar is the block's mean key, from the prefix sums {@code kp}.
+   */
+  private static int blockLogits(int i, AttentionInputs in, PositionBlocks pb, double[] kp, int[] lo, int[] hi,
+      double[] logit) {
+    int d = in.headDim();
+    double[] q = in.queriesRowMajor();
+    int count = pb.blocks(i, lo, hi);
+    for (int b = 0; b < count; b++) {
+      double dot = 0;
+      int a = lo[b] * d;
+      int e = hi[b] * d;
+      for (int t = 0; t < d; t++) {
+        dot = Math.fma(q[i * d + t], kp[e + t] - kp[a + t], dot);
+      }
+      logit[b] = in.scale() * dot / (hi[b] - lo[b]);
+    }
+    return count;
+  }
+
+  private Estimate positionBlocks(AttentionInputs in, HybridConfig c, SparseSupport support) {
+    int n = in.queryCount();
+    int m = in.keyCount();
+    int d = in.headDim();
+    int dv = in.valueDim();
+    PositionBlocks pb = new PositionBlocks(n, m, c.window(), c.globals(), c.remainderSize(), in.causal());
+    SupportSums sums = SupportSums.compute(support, in, null, null, parallel);
+    double[] kp = prefixSums(in.keysRowMajor(), m, d);
+    double[] vp = prefixSums(in.valuesRowMajor(), m, dv);
+    double[] out = new double[n * dv];
+    double[] logZ = new double[n];
+    int chunks = Parallel.chunks(n, parallel);
+    Parallel.forEachChunk(chunks, parallel, ch -> {
+      int[] lo = new int[pb.maxBlocks()];
+      int[] hi = new int[pb.maxBlocks()];
+      double[] logit = new double[pb.maxBlocks()];
+      for (int i = Parallel.chunkStart(ch, chunks, n); i < Parallel.chunkEnd(ch, chunks, n); i++) {
+        if ((i & 1023) == 0) {
+          Parallel.checkInterrupted();
+        }
+        int count = blockLogits(i, in, pb, kp, lo, hi, logit);
+        double shift = sums.sum[i] > 0 ? sums.max[i] : Double.NEGATIVE_INFINITY;
+        for (int b = 0; b < count; b++) {
+          shift = Math.max(shift, logit[b]);
+        }
+        double f = sums.sum[i] > 0 ? Math.exp(sums.max[i] - shift) : 0.0;
+        double z = sums.sum[i] * f;
+        int o = i * dv;
+        for (int t = 0; t < dv; t++) {
+          out[o + t] = sums.num[o + t] * f;
+        }
+        for (int b = 0; b < count; b++) {
+          double x = Math.exp(logit[b] - shift);
+          z += (hi[b] - lo[b]) * x;
+          int a = lo[b] * dv;
+          int e = hi[b] * dv;
+          for (int t = 0; t < dv; t++) {
+            out[o + t] += x * (vp[e + t] - vp[a + t]);
+          }
+        }
+        // the support holds each row's own key or a first key it sees, so z > 0
+        for (int t = 0; t < dv; t++) {
+          out[o + t] /= z;
+        }
+        logZ[i] = shift + Math.log(z);
+      }
+    });
+    long stored = support.storedBytes() + sums.bytes() + 8L * (m + 1) * (d + dv) + 8L * n;
+    double perRow = c.entriesPerRow(n, m, in.causal());
+    return new Estimate("hybrid", n, dv, out, new MemoryFootprint(perRow, perRow * n, stored, -1), 0,
+        new BlockRows(in, support, pb, kp, logZ));
+  }
+
+  /**
+   * Normalised rows of the position-block remainder: {@code exp(s_ij - ln Z_i)} on the support, and for key j in one
+   * of row i's blocks its block's weight {@code exp(tau q_i . kbar_b - ln Z_i)}; 0 elsewhere (later keys when causal).
+   */
+  private static final class BlockRows extends LogitRows {
+    private final SparseSupport support;
+    private final PositionBlocks pb;
+    private final double[] kp;
+    private final double[] logZ;
+
+    BlockRows(AttentionInputs in, SparseSupport support, PositionBlocks pb, double[] kp, double[] logZ) {
+      super(in);
+      this.support = support;
+      this.pb = pb;
+      this.kp = kp;
+      this.logZ = logZ;
+    }
+
+    @Override
+    public void rows(int from, int to, double[] dst) {
+      Logits l = logits();
+      int m = in.keyCount();
+      Arrays.fill(dst, 0, (to - from) * m, 0.0);
+      int[] lo = new int[pb.maxBlocks()];
+      int[] hi = new int[pb.maxBlocks()];
+      double[] logit = new double[pb.maxBlocks()];
+      int[] keys = new int[support.maxRowSupport()];
+      int[] counts = new int[support.maxRowSupport()];
+      for (int i = from; i < to; i++) {
+        int o = (i - from) * m;
+        int count = blockLogits(i, in, pb, kp, lo, hi, logit);
+        for (int b = 0; b < count; b++) {
+          Arrays.fill(dst, o + lo[b], o + hi[b], Math.exp(logit[b] - logZ[i]));
+        }
+        int len = support.rowSupport(i, keys, counts);
+        for (int a = 0; a < len; a++) {
+          dst[o + keys[a]] = Math.exp(l.logit(i, keys[a]) - logZ[i]);
+        }
+      }
+    }
+
+    @Override
+    public double logNormalizer(int i) {
+      return logZ[i];
+    }
+
+    @Override
+    public SparseSupport support() {
+      return support;
+    }
   }
 
   /** FAVOR+ (antithetic, chi-scaled orthogonal), or OPRF with A for the inputs' mean |q' + k'|^2. */

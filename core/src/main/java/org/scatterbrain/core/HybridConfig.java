@@ -43,7 +43,15 @@ public record HybridConfig(
     /** FAVOR+ antithetic positive random features corrected on the support (Scatterbrain's): unbiased. */
     FAVOR,
     /** Optimal positive random features (FAVOR++) corrected on the support: unbiased, lower variance. */
-    OPRF
+    OPRF,
+    /**
+     * Geometric position blocks ({@link org.scatterbrain.core.pool.PositionBlocks}): the keys off the support are pooled
+     * in at most P contiguous blocks per row, fine next to the window and coarse far from it, each block weighted by its
+     * size times {@code exp(tau q . kbar)} of its mean key (from prefix sums of the keys). The global columns are the
+     * first G keys. Deterministic, causal, biased per row (Jensen: pooled weights underestimate), exact when P covers
+     * every off-support key.
+     */
+    BLOCKS
   }
 
   /** Lloyd steps of the key groups by default: 3 (beyond it the error barely moves; each costs m P d). */
@@ -65,6 +73,7 @@ public record HybridConfig(
     switch (remainder) {
       case POOL -> Checks.requirePositive(remainderSize, "remainderSize (groups)");
       case SAMPLED -> Checks.requirePositive(remainderSize, "remainderSize (sampled keys)");
+      case BLOCKS -> Checks.requirePositive(remainderSize, "remainderSize (blocks)");
       default -> Checks.requirePositiveEven(remainderSize, "remainderSize (features)",
           "antithetic features come in +/- pairs");
     }
@@ -72,7 +81,11 @@ public record HybridConfig(
       throw new IllegalArgumentException("samples calibrate the pooled remainder only; got " + samples + " with "
           + remainder);
     }
-    if (adaptive && (remainder == Remainder.FAVOR || remainder == Remainder.OPRF)) {
+    if (remainder == Remainder.BLOCKS && lshRounds > 0) {
+      throw new IllegalArgumentException("position blocks pool the keys between the window and the first keys; LSH "
+          + "buckets would cut them: lshRounds must be 0, got " + lshRounds);
+    }
+    if (adaptive && (remainder == Remainder.FAVOR || remainder == Remainder.OPRF || remainder == Remainder.BLOCKS)) {
       throw new IllegalArgumentException("the adaptive split is implemented for the pool and sampled remainders, "
           + "not " + remainder);
     }
@@ -87,6 +100,17 @@ public record HybridConfig(
    * calibration samples (pool), s sampled keys, or F = rest / 2 antithetic features (2F entries).
    */
   public static HybridConfig forBudget(int budget, Remainder remainder, int lshRounds, boolean adaptive) {
+    if (remainder == Remainder.BLOCKS) {
+      if (lshRounds > 0 || adaptive) {
+        throw new IllegalArgumentException("position blocks take neither LSH rounds nor the adaptive split, got "
+            + lshRounds + " rounds" + (adaptive ? " and the adaptive split" : ""));
+      }
+      // the blocks summarise the far past, so the exact half goes to the recent window, an eighth to the first keys
+      Budgets.requireFits(budget >= 8, "hybrid", budget, "8 entries (a window of 4, the first key and 3 blocks)");
+      int window = budget / 2;
+      int globals = budget / 8;
+      return new HybridConfig(window, globals, 0, 0, remainder, budget - window - globals, 0, 0, false);
+    }
     return forSplit(budget, lshRounds > 0 ? 0.25 : 0.5, remainder, lshRounds, adaptive);
   }
 
@@ -110,7 +134,7 @@ public record HybridConfig(
         samples = budget / 8;
         size = rest - samples;
       }
-      case SAMPLED -> size = rest;
+      case SAMPLED, BLOCKS -> size = rest;
       default -> size = Budgets.evenFloor(rest / 2);
     }
     Budgets.requireFits(window + globals > 0 && size > 0 && (lshRounds == 0 || cluster > 0), "hybrid", budget,
@@ -133,13 +157,16 @@ public record HybridConfig(
   public double remainderEntries() {
     return switch (remainder) {
       case POOL -> remainderSize + samples;
-      case SAMPLED -> remainderSize;
+      case SAMPLED, BLOCKS -> remainderSize;
       default -> 2.0 * remainderSize;
     };
   }
 
   @Override
   public double entriesPerRow(int n, int m) {
+    if (remainder == Remainder.BLOCKS) {
+      return entriesPerRow(n, m, false);
+    }
     double lsh = lshRounds == 0 ? 0 : new SmyrfConfig(lshClusterSize, lshRounds, true).entriesPerRow(n, m);
     return window + globals + lsh + remainderEntries();
   }
@@ -151,7 +178,7 @@ public record HybridConfig(
     if (lshRounds > 0) {
       new SmyrfConfig(lshClusterSize, lshRounds, true).validateFor(n, m);
     }
-    if (remainder == Remainder.POOL || remainder == Remainder.SAMPLED) {
+    if (remainder == Remainder.POOL || remainder == Remainder.SAMPLED || remainder == Remainder.BLOCKS) {
       Checks.requireAtMost(remainderSize, m, "remainderSize", "m");
     }
   }
@@ -164,6 +191,12 @@ public record HybridConfig(
    */
   @Override
   public double entriesPerRow(int n, int m, boolean causal) {
+    if (remainder == Remainder.BLOCKS) {
+      // exact means: the support each row holds and the blocks it pools (fewer where few keys are off the support)
+      org.scatterbrain.core.pool.PositionBlocks b =
+          new org.scatterbrain.core.pool.PositionBlocks(n, m, window, globals, remainderSize, causal);
+      return b.meanSupport() + b.meanBlocks();
+    }
     if (!causal) {
       return entriesPerRow(n, m);
     }
@@ -195,9 +228,9 @@ public record HybridConfig(
     }
     return switch (remainder) {
       case POOL -> "its pooled remainder groups all keys (k-means) and calibrates the pooled mass over all rows, so "
-          + "every row would depend on later keys; use remainder = sampled or favor";
-      case OPRF -> "its optimal features are fitted to the mean |q' + k'|^2 over all keys; use remainder = favor or "
-          + "sampled";
+          + "every row would depend on later keys; use remainder = blocks, sampled or favor";
+      case OPRF -> "its optimal features are fitted to the mean |q' + k'|^2 over all keys; use remainder = blocks, "
+          + "favor or sampled";
       default -> null;
     };
   }

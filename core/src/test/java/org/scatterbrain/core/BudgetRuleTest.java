@@ -32,7 +32,9 @@ class BudgetRuleTest {
     for (HybridConfig.Remainder rem : HybridConfig.Remainder.values()) {
       boolean adaptive = rem == HybridConfig.Remainder.POOL || rem == HybridConfig.Remainder.SAMPLED;
       r.put("hybrid " + rem, b -> HybridConfig.forBudget(b, rem, 0, false));
-      r.put("hybrid " + rem + " lsh", b -> HybridConfig.forBudget(b, rem, 2, adaptive));
+      if (rem != HybridConfig.Remainder.BLOCKS) { // blocks take no LSH rounds (a config error, not a budget one)
+        r.put("hybrid " + rem + " lsh", b -> HybridConfig.forBudget(b, rem, 2, adaptive));
+      }
     }
     r.put("oracle top", b -> OracleConfig.forBudget(b, false));
     r.put("oracle top-uniform", b -> OracleConfig.forBudget(b, true));

@@ -83,6 +83,9 @@ public final class EstimatorCatalog {
             b -> HybridConfig.forBudget(b, Remainder.FAVOR, 0, false), true, true),
         new Entry("hybrid-oprf", new HybridConfig(9, 4, 0, 0, Remainder.OPRF, 8, 0, 0, false), null,
             b -> HybridConfig.forBudget(b, Remainder.OPRF, 0, false), true, true),
+        new Entry("hybrid-blocks", new HybridConfig(9, 3, 0, 0, Remainder.BLOCKS, 10, 0, 0, false),
+            HybridConfig.forBudget(256, Remainder.BLOCKS, 0, false),
+            b -> HybridConfig.forBudget(b, Remainder.BLOCKS, 0, false), false, true),
         new Entry("oracle-top", new OracleConfig(12, false), null, b -> OracleConfig.forBudget(b, false), false, true),
         new Entry("oracle-top-uniform", new OracleConfig(12, true), null, b -> OracleConfig.forBudget(b, true), false,
             true));

@@ -52,7 +52,7 @@ import org.scatterbrain.core.MethodConfig;
 public class EstimatorBenchmark {
   /** Method name, parsed once in {@link #setUp} (the only place strings exist). */
   @Param({"performer", "smyrf", "reformer", "local", "scatterbrain-smyrf", "scatterbrain-local", "nystrom", "performer-authors",
-    "hybrid-pool", "hybrid-pool-adaptive"})
+    "hybrid-pool", "hybrid-pool-adaptive", "hybrid-blocks"})
   public String method;
 
   /** Number of queries and keys. */

@@ -169,9 +169,10 @@ public enum BuiltInMethods implements MethodCodec {
 
   /**
    * Sparse + remainder beyond the paper (core's {@code HybridAttention}): a window, global key columns and optional
-   * SMYRF rounds exact, the rest estimated by pooled key groups (the default), sampled keys, FAVOR+ or OPRF features.
-   * With a budget: a quarter each to the window and the globals (an eighth each and a quarter to LSH buckets with
-   * lsh-rounds), the rest to the remainder; {@code split = adaptive} chooses the exact share per head.
+   * SMYRF rounds exact, the rest estimated by pooled key groups (the default), sampled keys, FAVOR+ or OPRF features,
+   * or position blocks (the first keys as globals; causal). With a budget: a quarter each to the window and the
+   * globals (an eighth each and a quarter to LSH buckets with lsh-rounds; blocks: half to the window and an eighth to
+   * the first keys), the rest to the remainder; {@code split = adaptive} chooses the exact share per head.
    */
   HYBRID("hybrid", List.of(REMAINDER, WINDOW, GLOBALS, GROUPS, SAMPLES, FEATURES, LSH_ROUNDS, CLUSTER_SIZE, SPLIT)) {
     @Override
@@ -179,12 +180,16 @@ public enum BuiltInMethods implements MethodCodec {
       List<Object> r = lists.get(REMAINDER);
       if (r == null || r.size() != 1) {
         throw new SweepConfigException(path + "." + REMAINDER.key(), r,
-            "exactly one of pool, sampled, favor, oprf (one method entry per remainder)");
+            "exactly one of pool, sampled, favor, oprf, blocks (one method entry per remainder)");
       }
       Set<Param> allowed = new java.util.HashSet<>(List.of(REMAINDER, WINDOW, GLOBALS, LSH_ROUNDS, CLUSTER_SIZE, SPLIT));
       switch ((String) r.get(0)) {
         case "pool" -> allowed.addAll(List.of(GROUPS, SAMPLES));
         case "sampled" -> allowed.add(SAMPLES);
+        case "blocks" -> {
+          allowed.add(GROUPS);
+          allowed.removeAll(List.of(LSH_ROUNDS, CLUSTER_SIZE, SPLIT));
+        }
         default -> allowed.add(FEATURES);
       }
       for (Param p : lists.keySet()) {
@@ -210,6 +215,7 @@ public enum BuiltInMethods implements MethodCodec {
         int size = switch (rem) {
           case POOL -> c.<Integer>require(GROUPS);
           case SAMPLED -> c.<Integer>require(SAMPLES);
+          case BLOCKS -> c.<Integer>require(GROUPS);
           default -> c.<Integer>require(FEATURES);
         };
         int samples = rem == HybridConfig.Remainder.POOL ? c.<Integer>require(SAMPLES) : 0;
@@ -225,6 +231,7 @@ public enum BuiltInMethods implements MethodCodec {
       switch (rem) {
         case POOL -> v.putAll(recorded(GROUPS, h.remainderSize(), SAMPLES, h.samples()));
         case SAMPLED -> v.put(SAMPLES, h.remainderSize());
+        case BLOCKS -> v.put(GROUPS, h.remainderSize());
         default -> v.put(FEATURES, h.remainderSize());
       }
       return new Resolved(h, v);

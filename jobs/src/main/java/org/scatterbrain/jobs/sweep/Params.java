@@ -36,10 +36,10 @@ public final class Params {
       Param.choice("kind", "performer_kind", true, List.of("unbiased", "authors"), "unbiased");
   /** The hybrid method's remainder estimate. */
   public static final Param REMAINDER =
-      Param.choice("remainder", "remainder", true, List.of("pool", "sampled", "favor", "oprf"), null);
+      Param.choice("remainder", "remainder", true, List.of("pool", "sampled", "favor", "oprf", "blocks"), null);
   /** Global key columns of the hybrid support. */
   public static final Param GLOBALS = Param.sizeCount("globals", "globals", "G", 1 << 20);
-  /** Pooled key groups. */
+  /** Pooled key groups (or, with the blocks remainder, position blocks per row). */
   public static final Param GROUPS = Param.positiveInt("groups", "groups", true, "P");
   /** Sampled keys (calibration of the pooled remainder, or the sampled remainder itself). */
   public static final Param SAMPLES = Param.sizeCount("samples", "samples", "s", 1 << 20);
