@@ -6,7 +6,6 @@ import org.scatterbrain.core.linalg.Exp;
 import org.scatterbrain.core.linalg.RowMajor;
 import org.scatterbrain.core.metrics.AllocationMeter;
 import org.scatterbrain.core.metrics.MemoryFootprint;
-import org.scatterbrain.core.sparse.SparseSupport;
 
 /**
  * Exact softmax attention {@code softmax_row(tau Q K^T) V}, streamed in blocks with a running maximum ({@link
@@ -66,11 +65,8 @@ public final class ExactAttention implements AttentionEstimator {
 
   /** Exact rows recomputed from the logits and the row log-normalisers. */
   static final class Rows extends LogitRows {
-    private final double[] logZ;
-
     Rows(AttentionInputs in, double[] logZ) {
-      super(in);
-      this.logZ = logZ;
+      super(in, null, logZ);
     }
 
     @Override
@@ -83,16 +79,6 @@ public final class ExactAttention implements AttentionEstimator {
         Exp.expShifted(dst, o, logZ[i], dst, o, vis);
         java.util.Arrays.fill(dst, o + vis, o + m, 0.0);
       }
-    }
-
-    @Override
-    public double logNormalizer(int i) {
-      return logZ[i];
-    }
-
-    @Override
-    public SparseSupport support() {
-      return null;
     }
   }
 }

@@ -228,17 +228,13 @@ public final class HybridAttention implements AttentionEstimator {
    * of row i's blocks its block's weight {@code exp(tau q_i . kbar_b - ln Z_i)}; 0 elsewhere (later keys when causal).
    */
   private static final class BlockRows extends LogitRows {
-    private final SparseSupport support;
     private final PositionBlocks pb;
     private final double[] kp;
-    private final double[] logZ;
 
     BlockRows(AttentionInputs in, SparseSupport support, PositionBlocks pb, double[] kp, double[] logZ) {
-      super(in);
-      this.support = support;
+      super(in, support, logZ);
       this.pb = pb;
       this.kp = kp;
-      this.logZ = logZ;
     }
 
     @Override
@@ -257,21 +253,8 @@ public final class HybridAttention implements AttentionEstimator {
         for (int b = 0; b < count; b++) {
           Arrays.fill(dst, o + lo[b], o + hi[b], Math.exp(logit[b] - logZ[i]));
         }
-        int len = support.rowSupport(i, keys, counts);
-        for (int a = 0; a < len; a++) {
-          dst[o + keys[a]] = Math.exp(l.logit(i, keys[a]) - logZ[i]);
-        }
+        supportEntries(l, i, dst, o, keys, counts);
       }
-    }
-
-    @Override
-    public double logNormalizer(int i) {
-      return logZ[i];
-    }
-
-    @Override
-    public SparseSupport support() {
-      return support;
     }
   }
 
@@ -780,17 +763,13 @@ public final class HybridAttention implements AttentionEstimator {
    * (pooled) or {@code exp(s_it - ln Z_i) / pi_t} on sampled keys and 0 elsewhere (sampled).
    */
   private static final class Rows extends LogitRows {
-    private final SparseSupport support;
     private final Remainders r;
-    private final double[] logZ;
     private final double logKappa;
     private final boolean pool;
 
     Rows(AttentionInputs in, SparseSupport support, Remainders r, double[] logZ, double kappa, boolean pool) {
-      super(in);
-      this.support = support;
+      super(in, support, logZ);
       this.r = r;
-      this.logZ = logZ;
       this.logKappa = Math.log(kappa);
       this.pool = pool;
     }
@@ -831,21 +810,8 @@ public final class HybridAttention implements AttentionEstimator {
             dst[o + sk[t]] = Math.exp(l.logit(i, sk[t]) - z) / r.sample().inclusion()[t];
           }
         }
-        int len = support.rowSupport(i, keys, counts);
-        for (int a = 0; a < len; a++) {
-          dst[o + keys[a]] = Math.exp(l.logit(i, keys[a]) - z);
-        }
+        supportEntries(l, i, dst, o, keys, counts);
       }
-    }
-
-    @Override
-    public double logNormalizer(int i) {
-      return logZ[i];
-    }
-
-    @Override
-    public SparseSupport support() {
-      return support;
     }
   }
 }

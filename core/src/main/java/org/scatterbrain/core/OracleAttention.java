@@ -7,7 +7,6 @@ import org.scatterbrain.core.linalg.Parallel;
 import org.scatterbrain.core.metrics.AllocationMeter;
 import org.scatterbrain.core.metrics.MemoryFootprint;
 import org.scatterbrain.core.sparse.ExplicitSupport;
-import org.scatterbrain.core.sparse.SparseSupport;
 
 /**
  * The oracle reference ({@link OracleConfig}): per row, the exact logits against every key (a block of rows at a
@@ -181,14 +180,10 @@ public final class OracleAttention implements AttentionEstimator {
 
   /** Exact top-k entries renormalised by the estimate's normaliser, and the uniform rest. */
   private static final class Rows extends LogitRows {
-    private final ExplicitSupport support;
-    private final double[] logZ;
     private final double[] rest;
 
     Rows(AttentionInputs in, ExplicitSupport support, double[] logZ, double[] rest) {
-      super(in);
-      this.support = support;
-      this.logZ = logZ;
+      super(in, support, logZ);
       this.rest = rest;
     }
 
@@ -203,21 +198,8 @@ public final class OracleAttention implements AttentionEstimator {
         int vis = in.visibleKeys(i);
         Arrays.fill(dst, o, o + vis, rest[i]);
         Arrays.fill(dst, o + vis, o + m, 0.0);
-        int len = support.rowSupport(i, keys, counts);
-        for (int a = 0; a < len; a++) {
-          dst[o + keys[a]] = Math.exp(l.logit(i, keys[a]) - logZ[i]);
-        }
+        supportEntries(l, i, dst, o, keys, counts);
       }
-    }
-
-    @Override
-    public double logNormalizer(int i) {
-      return logZ[i];
-    }
-
-    @Override
-    public SparseSupport support() {
-      return support;
     }
   }
 }

@@ -9,8 +9,6 @@ import org.scatterbrain.core.sparse.SparseSupport;
  * weights {@code exp(l_i - ln Z_i)} per row).
  */
 final class SupportRows extends LogitRows {
-  private final SparseSupport support;
-  private final double[] logZ;
   private final LowRankPart lowRank;
   private final double[] lowRankWeights;
 
@@ -20,9 +18,7 @@ final class SupportRows extends LogitRows {
       double[] logZ,
       LowRankPart lowRank,
       double[] lowRankWeights) {
-    super(in);
-    this.support = support;
-    this.logZ = logZ;
+    super(in, support, logZ);
     this.lowRank = lowRank;
     this.lowRankWeights = lowRankWeights;
   }
@@ -51,21 +47,7 @@ final class SupportRows extends LogitRows {
           dst[o + j] *= f;
         }
       }
-      int len = support.rowSupport(i, keys, counts);
-      for (int x = 0; x < len; x++) {
-        int j = keys[x];
-        dst[o + j] = counts[x] * Math.exp(logits.logit(i, j) - z);
-      }
+      supportEntries(logits, i, dst, o, keys, counts);
     }
-  }
-
-  @Override
-  public double logNormalizer(int i) {
-    return logZ[i];
-  }
-
-  @Override
-  public SparseSupport support() {
-    return support;
   }
 }
