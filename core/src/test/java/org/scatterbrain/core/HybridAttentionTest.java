@@ -258,6 +258,7 @@ class HybridAttentionTest {
         }
         int count = pb.blocks(i, lo, hi);
         assertEquals(Math.min(p, off), count, "row " + i + " (causal = " + causal + ")");
+        assertEquals(count, pb.count(i), "row " + i + ": the count without the blocks");
         for (int b = 0; b < count; b++) {
           assertTrue(lo[b] < hi[b] && hi[b] <= last + 1, "row " + i + " block " + b);
           for (int j = lo[b]; j < hi[b]; j++) {

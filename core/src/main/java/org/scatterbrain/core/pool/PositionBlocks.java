@@ -50,41 +50,60 @@ public final class PositionBlocks {
   }
 
   /**
-   * Writes row i's blocks as key ranges {@code [lo[b], hi[b])} and returns their count (at most {@link #maxBlocks}).
-   * Modified: {@code lo}, {@code hi}.
+   * Row i's two segments and their shares of the blocks into {@code seg}: below the window {@code [seg[0], seg[1])}
+   * with {@code seg[2]} blocks, above it {@code [seg[3], seg[4])} with {@code seg[5]}. Modified: {@code seg}.
    */
-  public int blocks(int i, int[] lo, int[] hi) {
+  private void segments(int i, int[] seg) {
     int last = causal ? i + m - n : m - 1; // the last key row i sees
-    int start = band == null ? last + 1 : band.start(i);
-    int end = band == null ? last + 1 : Math.min(band.end(i), last + 1);
-    // below the window: [G, start); above it: [max(end, G), last + 1)
     int belowLo = globals;
-    int belowHi = Math.max(globals, Math.min(start, last + 1));
-    int aboveLo = Math.max(end, globals);
-    int aboveHi = Math.max(aboveLo, last + 1);
+    int belowHi;
+    int aboveLo;
+    int aboveHi = Math.max(globals, last + 1);
     if (band == null) { // no window: one segment, [G, last + 1), pooled from its top (the query's side)
-      belowHi = Math.max(globals, last + 1);
+      belowHi = aboveHi;
       aboveLo = aboveHi;
+    } else {
+      // below the window: [G, start); above it: [max(end, G), last + 1)
+      belowHi = Math.max(globals, Math.min(band.start(i), last + 1));
+      aboveLo = Math.max(Math.min(band.end(i), last + 1), globals);
+      aboveHi = Math.max(aboveLo, last + 1);
     }
     int lb = belowHi - belowLo;
     int la = aboveHi - aboveLo;
     int pb;
-    int pa;
     if (la == 0) {
       pb = blocks;
-      pa = 0;
     } else if (lb == 0) {
       pb = 0;
-      pa = blocks;
     } else if (blocks == 1) {
       pb = lb >= la ? 1 : 0;
-      pa = 1 - pb;
     } else {
       pb = (int) Math.max(1, Math.min(blocks - 1, Math.round((double) blocks * lb / (lb + la))));
-      pa = blocks - pb;
     }
-    int count = segment(belowLo, belowHi, pb, true, lo, hi, 0);
-    return segment(aboveLo, aboveHi, pa, false, lo, hi, count);
+    seg[0] = belowLo;
+    seg[1] = belowHi;
+    seg[2] = pb;
+    seg[3] = aboveLo;
+    seg[4] = aboveHi;
+    seg[5] = blocks - pb;
+  }
+
+  /**
+   * Writes row i's blocks as key ranges {@code [lo[b], hi[b])} and returns their count (at most {@link #maxBlocks}).
+   * Modified: {@code lo}, {@code hi}.
+   */
+  public int blocks(int i, int[] lo, int[] hi) {
+    int[] seg = new int[6];
+    segments(i, seg);
+    int count = segment(seg[0], seg[1], seg[2], true, lo, hi, 0);
+    return segment(seg[3], seg[4], seg[5], false, lo, hi, count);
+  }
+
+  /** How many blocks row i has ({@link #blocks} without building them): each segment's share, at most its length. */
+  public int count(int i) {
+    int[] seg = new int[6];
+    segments(i, seg);
+    return Math.min(seg[2], seg[1] - seg[0]) + Math.min(seg[5], seg[4] - seg[3]);
   }
 
   /**
@@ -118,11 +137,9 @@ public final class PositionBlocks {
 
   /** Mean over the rows of their block counts. */
   public double meanBlocks() {
-    int[] lo = new int[blocks];
-    int[] hi = new int[blocks];
     long total = 0;
     for (int i = 0; i < n; i++) {
-      total += blocks(i, lo, hi);
+      total += count(i);
     }
     return (double) total / n;
   }
