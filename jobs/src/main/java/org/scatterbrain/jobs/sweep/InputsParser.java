@@ -209,11 +209,7 @@ final class InputsParser {
       }
       double s = Double.NaN;
       if (scale >= 0 && !cells[scale].isBlank()) {
-        try {
-          s = Double.parseDouble(cells[scale].trim());
-        } catch (NumberFormatException e) {
-          s = Double.NaN - 1; // rejected below
-        }
+        s = parseScale(cells[scale].trim());
         if (!(s > 0) || !Double.isFinite(s)) {
           throw new SweepConfigException(where + " column scale", cells[scale], "a finite number > 0, or blank "
               + "(1 / sqrt(d))");
@@ -241,6 +237,15 @@ final class InputsParser {
       out.put(head, new HeadInfo(s, c));
     }
     return out;
+  }
+
+  /** A scale cell's number, NaN when it is not one (the caller rejects it). */
+  private static double parseScale(String cell) {
+    try {
+      return Double.parseDouble(cell);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
   }
 
   /** One array of a head; unreadable, malformed and non-finite files are errors naming the file. */

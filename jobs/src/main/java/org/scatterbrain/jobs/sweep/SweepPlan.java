@@ -70,16 +70,16 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
           }
           // "model" may coincide with true or false for a source: each mask once per source
           List<Boolean> masks = spec.masks().stream().map(x -> x.causalFor(source)).distinct().toList();
+          if (masks.contains(true)) { // every method must have a causal form (checked once per source and n)
+            for (int e = 0; e < resolved.size(); e++) {
+              for (TrialMethod tm : resolved.get(e)) {
+                validateCausal(spec.methods().get(e), tm, n, source);
+              }
+            }
+          }
           for (double temperature : spec.temperatures()) {
             requireFiniteLogits(source, dd[0], temperature);
             for (boolean causal : masks) {
-              if (causal) {
-                for (int e = 0; e < resolved.size(); e++) {
-                  for (TrialMethod tm : resolved.get(e)) {
-                    validateCausal(spec.methods().get(e), tm, n, source);
-                  }
-                }
-              }
               for (int seedIndex : spec.seeds()) {
                 InputKey key = new InputKey(source, n, dd[0], dd[1], temperature, seedIndex, causal);
                 List<Trial> trials = cells.computeIfAbsent(key, x -> new ArrayList<>());
