@@ -14,11 +14,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.broadcast.Broadcast;
-import org.scatterbrain.jobs.sweep.HeadStore;
 import org.scatterbrain.jobs.sweep.Piece;
 import org.scatterbrain.jobs.sweep.RunContext;
 import org.scatterbrain.jobs.sweep.SweepPlan;
+import scala.reflect.ClassTag$;
+import scala.runtime.BoxedUnit;
 
 /**
  * The driver side of a sweep: claims the results folder ({@link OutputLock}), skips trials that already have an
@@ -102,45 +102,38 @@ final class SweepRunner {
             + "in %d committed pieces%n",
         name, planned, plan.groups().size(), skipped, force ? " (ignored: --force)" : "", todo.trialCount(), slots,
         pieces.size());
-    GroupTask.Counters counters =
-        new GroupTask.Counters(
-            jsc.sc().longAccumulator("trials done"),
-            jsc.sc().longAccumulator("trials failed"),
-            jsc.sc().longAccumulator("exact references"),
-            jsc.sc().doubleAccumulator("task seconds"),
-            jsc.sc().doubleAccumulator("exact seconds"),
-            jsc.sc().doubleAccumulator("estimator seconds"));
+    GroupTask.Counters counters = new GroupTask.Counters(jsc.sc());
     RunContext context =
         new RunContext(name, runId, Provenance.projectVersion(), Provenance.gitCommit(), spark.version(),
             System.getProperty("java.version"), Provenance.ojalgoVersion(), "driver", "driver", "driver");
     Progress progress = new Progress(counters, todo.trialCount(), start, options.progressSeconds(), name);
-    Broadcast<HeadStore> heads = null;
     if (!pieces.isEmpty()) {
-      // the real heads' arrays travel once per run (to each executor), not with every task
-      heads = jsc.broadcast(plan.spec().heads());
       StructType schema = ResultSchema.schema(plan.spec().registry());
       // one folder level below the run, as results of earlier versions have (run=<id>/wave=<k>), so one sweep folder
       // reads as one dataset whatever versions wrote it
       String runDir = sweepDir.resolve("run=" + runId).resolve("wave=0").toUri().toString();
-      GroupTask task = new GroupTask(plan.spec().trials(), heads, context, counters,
-          new ResultSchema.RowWriter(schema), runDir);
+      PieceWork work = new PieceWork(plan.spec().trials(), context, new ResultSchema.RowWriter(schema), runDir);
+      // the real heads travel once per run, not with every task; on a local master the tasks use the driver's heads,
+      // pieces and work
+      RunShare share = RunShare.share(jsc, work, plan.spec().heads(), pieces, sweepDir + "/run=" + runId);
       progress.start();
       try {
         jsc.setJobDescription(String.format(Locale.ROOT, "sweep %s: %d trials in %d input groups, %d pieces",
             name, todo.trialCount(), todo.groups().size(), pieces.size()));
         // one piece per partition, largest first: Spark hands the next one to whichever slot frees up (list
         // scheduling); each piece's file is written by its task, so there is no shuffle and no job-level commit
-        jsc.parallelize(pieces, pieces.size()).foreach(task);
+        jsc.sc().runJob(jsc.parallelize(share.refs(pieces), pieces.size()).rdd(),
+            new GroupTask(share, counters), ClassTag$.MODULE$.apply(BoxedUnit.class));
       } finally {
         progress.stop();
         jsc.clearJobGroup();
-        heads.destroy();
+        share.release();
       }
     }
     double wall = (System.nanoTime() - start) / 1e9;
-    return new Report(sweepDir, runId, planned, skipped, counters.trialsDone().value(),
-        counters.trialsFailed().value(), todo.groups().size(), counters.exactReferences().value(), wall,
-        counters.taskSeconds().value(), counters.exactSeconds().value(), counters.estimatorSeconds().value(), slots);
+    return new Report(sweepDir, runId, planned, skipped, counters.trialsDone(), counters.trialsFailed(),
+        todo.groups().size(), counters.exactReferences(), wall, counters.taskSeconds(), counters.exactSeconds(),
+        counters.estimatorSeconds(), slots);
   }
 
   /**
@@ -214,11 +207,11 @@ final class SweepRunner {
       try {
         while (!Thread.currentThread().isInterrupted()) {
           Thread.sleep((long) (every * 1000));
-          long done = counters.trialsDone().value();
+          long done = counters.trialsDone();
           double elapsed = (System.nanoTime() - start) / 1e9;
           String eta = done == 0 ? "unknown" : format(elapsed * (total - done) / done);
           log.printf(Locale.ROOT, "sweep %s: %d/%d trials done (%d failed), elapsed %s, estimated time left %s%n",
-              name, done, total, counters.trialsFailed().value(), format(elapsed), eta);
+              name, done, total, counters.trialsFailed(), format(elapsed), eta);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

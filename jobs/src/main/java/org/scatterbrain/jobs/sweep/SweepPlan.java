@@ -186,9 +186,12 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
    * The pieces a run commits (one task and one results file each), largest first, so that Spark's scheduler hands
    * the next piece to whichever slot frees up (list scheduling). With {@code partitions > 0}: that many pieces,
    * balanced by estimated cost ({@link #balance}). Otherwise groups (largest first) are packed into pieces of about
-   * {@code pieceSeconds} of estimated work (0: automatic, an eighth of each slot's share of the sweep, between 0.05 and
-   * 20 seconds: small enough that the last pieces leave little idle time and a kill loses little, large enough that
-   * per-piece costs stay small), at most {@code maxGroups} groups each (0: no limit). A group is never split.
+   * {@code pieceSeconds} of estimated work, at most {@code maxGroups} groups each (0: no limit). A group is never split.
+   *
+   * <p>{@code pieceSeconds = 0} sizes them automatically: a quarter of each slot's share of the sweep, between {@link
+   * #MIN_PIECE_SECONDS} and 20 seconds, so a kill loses little; the last slot-round of work (the pieces that decide
+   * when the slots finish) is cut into quarter pieces, no smaller than {@link #MIN_PIECE_SECONDS}, so the slots finish
+   * together.
    */
   public List<Piece> pieces(int slots, int partitions, int maxGroups, double pieceSeconds) {
     List<List<InputGroup>> bins = new ArrayList<>();
@@ -201,24 +204,27 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
       bins.sort(Comparator.comparingDouble((List<InputGroup> b) -> -b.stream().mapToDouble(InputGroup::cost).sum()));
     } else {
       double total = groups.stream().mapToDouble(InputGroup::cost).sum() / FLOPS_PER_SECOND;
-      double target = pieceSeconds > 0 ? pieceSeconds : Math.max(0.05, Math.min(20, total / (8.0 * Math.max(1, slots))));
+      int s = Math.max(1, slots);
+      double target = pieceSeconds > 0 ? pieceSeconds : Math.max(MIN_PIECE_SECONDS, Math.min(20, total / (4.0 * s)));
+      double tail = pieceSeconds > 0 ? pieceSeconds : Math.max(MIN_PIECE_SECONDS, target / 4);
       List<InputGroup> sorted = new ArrayList<>(groups);
       sorted.sort(Comparator.comparingDouble(InputGroup::cost).reversed());
       List<InputGroup> current = new ArrayList<>();
       double seconds = 0;
       double left = total;
       for (InputGroup g : sorted) {
-        double s = g.cost() / FLOPS_PER_SECOND;
+        double g1 = g.cost() / FLOPS_PER_SECOND;
         // the last pieces are smaller, so the slots finish together (less idle time at the end)
-        double limit = pieceSeconds > 0 || left > 2 * target * Math.max(1, slots) ? target : target / 4;
-        left -= s;
-        if (!current.isEmpty() && (seconds + s > limit || (maxGroups > 0 && current.size() >= maxGroups))) {
+        double limit = left > target * s ? target : tail;
+        left -= g1;
+        // a group joins the piece when that brings the piece nearer its size than closing it would
+        if (!current.isEmpty() && (seconds + g1 / 2 > limit || (maxGroups > 0 && current.size() >= maxGroups))) {
           bins.add(current);
           current = new ArrayList<>();
           seconds = 0;
         }
         current.add(g);
-        seconds += s;
+        seconds += g1;
       }
       if (!current.isEmpty()) {
         bins.add(current);
@@ -237,6 +243,14 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
    * logarithms and sparse gathers, and two busy slots on a 2-core machine run at about 2/3 of one core each.
    */
   public static final double FLOPS_PER_SECOND = 3e9;
+
+  /**
+   * The smallest piece the automatic sizing makes, in estimated seconds. A piece has a fixed cost besides its trials:
+   * Spark launches its task and the task writes its results file, about 30 ms of a slot in a fresh JVM (measured on
+   * {@code minilm.conf}: the gap between one piece's end and the next one's start is 15-40 ms until Spark's own
+   * scheduling code is compiled); at half a second that is at most 6% of the piece.
+   */
+  public static final double MIN_PIECE_SECONDS = 0.5;
 
   /**
    * Groups assigned to {@code partitions} bins by longest-processing-time-first: groups sorted by cost, each to the

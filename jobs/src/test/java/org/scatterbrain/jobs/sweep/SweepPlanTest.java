@@ -121,4 +121,68 @@ class SweepPlanTest {
     assertEquals(1, rest.trialCount());
     assertEquals(keep, rest.groups().get(0).trials().get(0).trialId());
   }
+
+  /** Estimated seconds of a piece, as the plan sizes them. */
+  private static double seconds(Piece p) {
+    return p.cost() / SweepPlan.FLOPS_PER_SECOND;
+  }
+
+  private static SweepPlan equalGroups() {
+    // 60 groups of equal cost (12 heads x 5 seeds in minilm.conf): here 60 synthetic cells of one shape
+    return SweepPlan.expand(SweepSpecTest.parse(
+        """
+        sweep { name = p, seed = 7, inputs = [ { kind = gaussian } ]
+          axes { n = [512], head-dim = [32], temperature = [1], seeds = 60 }
+          methods = [ { method = exact }, { method = performer, features = [64] }, { method = local, window = [64] } ] }
+        """));
+  }
+
+  @Test
+  void automaticPiecesCoverEveryGroupOnceLargestFirstAndNoneTiny() {
+    SweepPlan plan = SweepPlan.expand(SweepSpecTest.parse(SWEEP.replace("n = [64, 128]", "n = [64, 128, 1024, 2048]")));
+    List<Piece> pieces = plan.pieces(2, 0, 0, 0);
+    List<InputGroup> seen = pieces.stream().flatMap(p -> p.groups().stream()).toList();
+    assertEquals(plan.groups().size(), seen.size());
+    assertEquals(Set.copyOf(plan.groups()), Set.copyOf(seen));
+    for (int i = 0; i < pieces.size(); i++) {
+      assertEquals(i, pieces.get(i).index());
+      Piece p = pieces.get(i);
+      // a piece below the floor only when it is one group, or the last piece (what is left)
+      assertTrue(seconds(p) >= SweepPlan.MIN_PIECE_SECONDS / 2 || p.groups().size() == 1 || i == pieces.size() - 1,
+          "piece " + i + ": " + seconds(p) + " s in " + p.groups().size() + " groups");
+    }
+    // groups are taken largest first
+    List<Double> costs = seen.stream().map(InputGroup::cost).toList();
+    for (int i = 1; i < costs.size(); i++) {
+      assertTrue(costs.get(i) <= costs.get(i - 1), "group " + i);
+    }
+  }
+
+  @Test
+  void equalGroupsMakeFewPiecesThatShrinkTowardTheEnd() {
+    SweepPlan plan = equalGroups();
+    double total = plan.groups().stream().mapToDouble(InputGroup::cost).sum() / SweepPlan.FLOPS_PER_SECOND;
+    double group = plan.groups().get(0).cost() / SweepPlan.FLOPS_PER_SECOND;
+    List<Piece> pieces = plan.pieces(2, 0, 0, 0);
+    // a quarter of each slot's share (the floor when that is smaller), then quarter pieces for the last slot-round
+    double target = Math.max(SweepPlan.MIN_PIECE_SECONDS, total / 8);
+    assertTrue(Math.abs(seconds(pieces.get(0)) - target) <= group / 2 + 1e-9,
+        "first piece " + seconds(pieces.get(0)) + " s, target " + target + " s");
+    assertTrue(seconds(pieces.get(pieces.size() - 1)) < seconds(pieces.get(0)), "the last piece is smaller");
+    // every group in its own piece would be 60 pieces; the first and the tail pieces hold several each
+    assertTrue(pieces.size() < plan.groups().size() / 2, pieces.size() + " pieces");
+  }
+
+  @Test
+  void explicitPieceSecondsAndPartitionsAreHonoured() {
+    SweepPlan plan = equalGroups();
+    double group = plan.groups().get(0).cost() / SweepPlan.FLOPS_PER_SECOND;
+    for (Piece p : plan.pieces(2, 0, 0, 3 * group)) {
+      assertEquals(3, p.groups().size());
+    }
+    assertEquals(7, plan.pieces(2, 7, 0, 0).size());
+    for (Piece p : plan.pieces(2, 0, 2, 0)) {
+      assertTrue(p.groups().size() <= 2);
+    }
+  }
 }

@@ -1,0 +1,109 @@
+package org.scatterbrain.jobs.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.scatterbrain.jobs.sweep.HeadStore;
+import org.scatterbrain.jobs.sweep.Piece;
+import org.scatterbrain.jobs.sweep.SweepPlan;
+import org.scatterbrain.jobs.sweep.SweepSpec;
+
+/**
+ * On a local master the tasks of a run reach the driver's own pieces, heads and work by key, and carry only a piece's
+ * index; the cluster form (a broadcast and the pieces as task data) runs in ClusterIT on a real standalone cluster.
+ */
+class RunShareTest {
+  private static SparkSession spark;
+  private static JavaSparkContext jsc;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSession.builder().master("local[2]").appName("RunShareTest").config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static List<Piece> pieces() {
+    SweepSpec spec = SweepSpec.parse(com.typesafe.config.ConfigFactory.parseString(
+        """
+        sweep { name = s, seed = 1, inputs = [ { kind = gaussian } ], axes { n = [64], head-dim = [8], temperature = [1], seeds = 6 }
+          methods = [ { method = exact }, { method = performer, features = [8] } ] }
+        """).resolve(), java.nio.file.Path.of("."), org.scatterbrain.jobs.sweep.MethodRegistry.BUILT_IN);
+    return SweepPlan.expand(spec).pieces(2, 3, 0, 0);
+  }
+
+  private static int serialisedSize(Object o) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(b)) {
+      out.writeObject(o);
+    }
+    return b.size();
+  }
+
+  @Test
+  void aLocalTaskCarriesAnIndexAndFindsTheDriversObjects() throws IOException {
+    List<Piece> pieces = pieces();
+    HeadStore heads = new HeadStore(Map.of("h", new HeadStore.Arrays(new double[64], new double[64], new double[64])));
+    PieceWork work = new PieceWork(null, null, null, "file:/nowhere");
+    RunShare share = RunShare.share(jsc, work, heads, pieces, "run-a");
+    try {
+      List<RunShare.PieceRef> refs = share.refs(pieces);
+      assertEquals(pieces.size(), refs.size());
+      for (int i = 0; i < refs.size(); i++) {
+        assertSame(pieces.get(i), share.piece(refs.get(i)));
+        // an index, not the piece's trials: the class descriptor, an int and a null (125 bytes), where the piece itself
+        // is kilobytes
+        assertTrue(serialisedSize(refs.get(i)) < 200, "ref of piece " + i + ": " + serialisedSize(refs.get(i)));
+        assertTrue(serialisedSize(pieces.get(i)) > 1000, "piece " + i);
+      }
+      assertSame(heads, share.heads());
+      assertSame(work, share.work());
+      // the handle itself is a key: small whatever the heads weigh
+      assertTrue(serialisedSize(share) < 300, "handle: " + serialisedSize(share));
+      IllegalStateException twice =
+          assertThrows(IllegalStateException.class, () -> RunShare.share(jsc, work, heads, pieces, "run-a"));
+      assertTrue(twice.getMessage().contains("run-a"), twice.getMessage());
+    } finally {
+      share.release();
+    }
+    IllegalStateException gone =
+        assertThrows(IllegalStateException.class, () -> share.piece(share.refs(pieces).get(0)));
+    assertTrue(gone.getMessage().contains("run-a") && gone.getMessage().contains("after its run ended"),
+        gone.getMessage());
+  }
+
+  @Test
+  void runsOfOneJvmAreKeptApartAndSyntheticSweepsHaveNoHeads() {
+    List<Piece> pieces = pieces();
+    RunShare a = RunShare.share(jsc, new PieceWork(null, null, null, "a"), HeadStore.EMPTY, pieces, "run-1");
+    RunShare b = RunShare.share(jsc, new PieceWork(null, null, null, "b"), HeadStore.EMPTY, pieces.subList(0, 1),
+        "run-2");
+    try {
+      assertNotNull(a.work());
+      assertTrue(a.work() != b.work());
+      assertEquals(0, a.heads().size());
+      assertSame(pieces.get(0), b.piece(b.refs(pieces.subList(0, 1)).get(0)));
+    } finally {
+      a.release();
+      b.release();
+    }
+  }
+}
