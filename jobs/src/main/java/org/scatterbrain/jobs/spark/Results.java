@@ -143,6 +143,135 @@ final class Results {
     return ids;
   }
 
+  /** An approximation's newest ok row: what the table printed after a sweep reads. */
+  record OkRow(String label, boolean reference, double temperature, boolean causal, Double outputRelFro) {}
+
+  /**
+   * The newest ok row of each trial of an approximation (not exact) in the readable part files below {@code dir}, as
+   * {@link SummaryBuilder#labelled} selects them (latest end time, then the larger run id), with labels and reference
+   * flags of older rows derived as {@link #named} does; null when there are no part files. Read with Parquet's own
+   * reader, only the columns needed: the table after a sweep then costs no Spark SQL start, which took 7-11 s on the
+   * 480 rows of {@code minilm.conf} on a 2-core machine, longer than the sweep.
+   */
+  static List<OkRow> newestOkRows(Path dir, MethodRegistry registry, PrintStream log) {
+    List<Path> files = partFiles(dir, log);
+    if (files.isEmpty()) {
+      return null;
+    }
+    Set<String> wanted = new java.util.LinkedHashSet<>(List.of(ResultSchema.SWEEP_NAME, ResultSchema.RUN_ID,
+        ResultSchema.TRIAL_ID, ResultSchema.STATUS, ResultSchema.METHOD, ResultSchema.METHOD_LABEL,
+        ResultSchema.REFERENCE, ResultSchema.TEMPERATURE, ResultSchema.CAUSAL, ResultSchema.OUTPUT_REL_FRO,
+        ResultSchema.END_TIME));
+    List<Param> params = registry.params();
+    params.forEach(p -> wanted.add(p.column()));
+    java.util.Map<String, Newest> newest = new java.util.HashMap<>();
+    Configuration conf = new Configuration();
+    for (Path f : files) {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f.toUri());
+      try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(p, conf))) {
+        MessageType file = r.getFooter().getFileMetaData().getSchema();
+        if (!file.containsField(ResultSchema.TRIAL_ID) || !file.containsField(ResultSchema.STATUS)
+            || !file.containsField(ResultSchema.METHOD) || !file.containsField(ResultSchema.TEMPERATURE)) {
+          log.println("warning: skipping results file " + f + " without trial_id, status, method and temperature "
+              + "columns");
+          continue;
+        }
+        MessageType projection = new MessageType(file.getName(),
+            wanted.stream().filter(file::containsField).map(file::getType).toList());
+        Configuration c = new Configuration(conf);
+        c.set(ReadSupport.PARQUET_READ_SCHEMA, projection.toString());
+        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), p).withConf(c).build()) {
+          Group g;
+          while ((g = reader.read()) != null) {
+            String method = (String) value(g, projection, ResultSchema.METHOD);
+            if (!TrialResult.OK.equals(value(g, projection, ResultSchema.STATUS)) || "exact".equals(method)) {
+              continue;
+            }
+            String label = (String) value(g, projection, ResultSchema.METHOD_LABEL);
+            Boolean reference = (Boolean) value(g, projection, ResultSchema.REFERENCE);
+            if (label == null || reference == null) {
+              Object[] v = new Object[params.size()];
+              for (int i = 0; i < v.length; i++) {
+                v[i] = value(g, projection, params.get(i).column());
+              }
+              TrialMethod m = method(registry, method, org.apache.spark.sql.RowFactory.create(v));
+              label = label != null ? label : m.label();
+              reference = reference != null ? reference : m.reference();
+            }
+            Object err = value(g, projection, ResultSchema.OUTPUT_REL_FRO);
+            Object causal = value(g, projection, ResultSchema.CAUSAL);
+            Newest row = new Newest(endMicros(g, projection), (String) value(g, projection, ResultSchema.RUN_ID),
+                new OkRow(label, reference, (Double) value(g, projection, ResultSchema.TEMPERATURE),
+                    Boolean.TRUE.equals(causal), (Double) err));
+            newest.merge(value(g, projection, ResultSchema.SWEEP_NAME) + "\n"
+                + value(g, projection, ResultSchema.TRIAL_ID), row, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        log.println("warning: skipping unreadable results file " + f + " (" + ResultFiles.rootMessage(e) + ")");
+      }
+    }
+    return newest.values().stream().map(Newest::row).toList();
+  }
+
+  /** A row with what orders it: the newest is the one with the latest end time, then the larger run id. */
+  private record Newest(long endMicros, String runId, OkRow row) implements Comparable<Newest> {
+    @Override
+    public int compareTo(Newest o) {
+      int c = Long.compare(endMicros, o.endMicros);
+      return c != 0 ? c : java.util.Comparator.nullsFirst(java.util.Comparator.<String>naturalOrder())
+          .compare(runId, o.runId);
+    }
+  }
+
+  /**
+   * The value of {@code column} in {@code g} as Spark would read it (String, Integer, Long, Double, Boolean), or null
+   * when the file has no such column or the row no value.
+   */
+  private static Object value(Group g, MessageType schema, String column) {
+    if (!schema.containsField(column) || g.getFieldRepetitionCount(column) == 0) {
+      return null;
+    }
+    return switch (schema.getType(column).asPrimitiveType().getPrimitiveTypeName()) {
+      case BINARY -> g.getString(column, 0);
+      case INT32 -> g.getInteger(column, 0);
+      case INT64 -> g.getLong(column, 0);
+      case DOUBLE -> g.getDouble(column, 0);
+      case FLOAT -> (double) g.getFloat(column, 0);
+      case BOOLEAN -> g.getBoolean(column, 0);
+      default -> throw new IllegalStateException("column " + column + " has an unexpected type "
+          + schema.getType(column));
+    };
+  }
+
+  /**
+   * The end time in microseconds since the epoch, from this version's INT64 microseconds or from the INT96 (Julian day
+   * and nanoseconds of the day) and INT64 milliseconds that Spark writes; the smallest long when there is none.
+   */
+  static long endMicros(Group g, MessageType schema) {
+    String column = ResultSchema.END_TIME;
+    if (!schema.containsField(column) || g.getFieldRepetitionCount(column) == 0) {
+      return Long.MIN_VALUE;
+    }
+    org.apache.parquet.schema.PrimitiveType t = schema.getType(column).asPrimitiveType();
+    if (t.getPrimitiveTypeName() == org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT96) {
+      java.nio.ByteBuffer b = g.getInt96(column, 0).toByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      long nanosOfDay = b.getLong();
+      long julianDay = b.getInt();
+      return (julianDay - 2_440_588L) * 86_400_000_000L + nanosOfDay / 1000;
+    }
+    long v = g.getLong(column, 0);
+    if (t.getLogicalTypeAnnotation()
+        instanceof org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation ts) {
+      return switch (ts.getUnit()) {
+        case MILLIS -> v * 1000;
+        case MICROS -> v;
+        case NANOS -> v / 1000;
+      };
+    }
+    return v;
+  }
+
   /**
    * The results below {@code dir} in {@code registry}'s schema (plus the partition columns run and wave), or null
    * when there are none.

@@ -1,19 +1,14 @@
 package org.scatterbrain.jobs.spark;
 
-import static org.apache.spark.sql.functions.avg;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.scatterbrain.jobs.sweep.MethodRegistry;
 
 /**
@@ -23,41 +18,49 @@ import org.scatterbrain.jobs.sweep.MethodRegistry;
 final class Summary {
   private Summary() {}
 
-  static void bestPerTemperature(
-      SparkSession spark, Path sweepDir, MethodRegistry registry, PrintStream out, PrintStream log) {
-    Dataset<Row> all = Results.read(spark, sweepDir, registry, log);
+  static void bestPerTemperature(Path sweepDir, MethodRegistry registry, PrintStream out, PrintStream log) {
+    List<Results.OkRow> all = Results.newestOkRows(sweepDir, registry, log);
     if (all == null) {
       out.println("no results yet in " + sweepDir);
       return;
     }
-    // newest ok row per trial (a trial recomputed with --force counts once), as the summary job does; references
-    // (oracles) are never "best"
-    Dataset<Row> rows =
-        SummaryBuilder.labelled(all, registry)
-            .filter(col(ResultSchema.REFERENCE).equalTo(false))
-            .withColumn("label", col(SummaryBuilder.METHOD_LABEL))
-            .groupBy(col(ResultSchema.TEMPERATURE), col(ResultSchema.CAUSAL), col("label"))
-            .agg(avg(col(ResultSchema.OUTPUT_REL_FRO)).as("err"), count(col("label")).as("trials"))
-            .orderBy(col(ResultSchema.CAUSAL), col(ResultSchema.TEMPERATURE), col("err"));
-    Map<String, List<Row>> byT = new LinkedHashMap<>();
-    for (Row r : rows.collectAsList()) {
-      String key = r.getDouble(0) + (r.getBoolean(1) ? " causal" : "");
-      byT.computeIfAbsent(key, x -> new ArrayList<>()).add(r);
+    // the newest ok row per trial (a trial recomputed with --force counts once), as the summary job counts them;
+    // references (oracles) are never "best"
+    Map<Cell, double[]> sums = new HashMap<>();
+    for (Results.OkRow r : all) {
+      // a missing error (written by an older version) is left out of the mean, as Spark's avg leaves out nulls
+      if (!r.reference() && r.outputRelFro() != null) {
+        double[] s = sums.computeIfAbsent(new Cell(r.causal(), r.temperature(), r.label()), k -> new double[2]);
+        s[0] += r.outputRelFro();
+        s[1]++;
+      }
+    }
+    List<Map.Entry<Cell, double[]>> rows = new ArrayList<>(sums.entrySet());
+    rows.sort(Comparator.comparing((Map.Entry<Cell, double[]> e) -> e.getKey().causal())
+        .thenComparingDouble(e -> e.getKey().temperature())
+        .thenComparing((a, b) -> Double.compare(mean(a.getValue()), mean(b.getValue()))));
+    Map<String, List<Map.Entry<Cell, double[]>>> byT = new LinkedHashMap<>();
+    for (Map.Entry<Cell, double[]> e : rows) {
+      String key = e.getKey().temperature() + (e.getKey().causal() ? " causal" : "");
+      byT.computeIfAbsent(key, x -> new ArrayList<>()).add(e);
     }
     out.println();
     out.println("best method per temperature (mean relative output error over all cells and seeds):");
     out.printf(Locale.ROOT, "  %-11s  %-22s  %-10s  %-22s  %-10s%n", "temperature", "best", "error", "runner-up",
         "error");
-    for (Map.Entry<String, List<Row>> e : byT.entrySet()) {
-      List<Row> r = e.getValue();
-      String best = label(r.get(0));
-      String second = r.size() > 1 ? label(r.get(1)) : "-";
-      out.printf(Locale.ROOT, "  %-11s  %-22s  %-10.4g  %-22s  %-10s%n", e.getKey(), best, r.get(0).getDouble(3),
-          second, r.size() > 1 ? String.format(Locale.ROOT, "%.4g", r.get(1).getDouble(3)) : "-");
+    for (Map.Entry<String, List<Map.Entry<Cell, double[]>>> e : byT.entrySet()) {
+      List<Map.Entry<Cell, double[]>> r = e.getValue();
+      String second = r.size() > 1 ? r.get(1).getKey().label() : "-";
+      out.printf(Locale.ROOT, "  %-11s  %-22s  %-10.4g  %-22s  %-10s%n", e.getKey(), r.get(0).getKey().label(),
+          mean(r.get(0).getValue()), second,
+          r.size() > 1 ? String.format(Locale.ROOT, "%.4g", mean(r.get(1).getValue())) : "-");
     }
   }
 
-  private static String label(Row r) {
-    return r.getString(2);
+  /** A line of the table: one mask, temperature and method. */
+  private record Cell(boolean causal, double temperature, String label) {}
+
+  private static double mean(double[] sumAndCount) {
+    return sumAndCount[0] / sumAndCount[1];
   }
 }

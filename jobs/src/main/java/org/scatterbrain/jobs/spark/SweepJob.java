@@ -176,7 +176,7 @@ public final class SweepJob implements Callable<Integer> {
           new SweepRunner.Options(partitions, waveGroups, pieceSeconds, progressSeconds), lock);
       printReport(r);
       try {
-        Summary.bestPerTemperature(spark, r.sweepDir(), spec.registry(), out, err);
+        Summary.bestPerTemperature(r.sweepDir(), spec.registry(), out, err);
       } catch (RuntimeException e) {
         err.println("warning: could not print the best-method table: " + e.getMessage());
       }
