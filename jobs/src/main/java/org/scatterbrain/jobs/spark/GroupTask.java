@@ -44,15 +44,18 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.P
     return BoxedUnit.UNIT;
   }
 
-  /** Accumulators the driver reads for progress and overhead. */
+  /**
+   * Accumulators the driver reads for progress and overhead. A plain class, not a record: a record's first Java
+   * deserialisation in a JVM builds method handles, which every task would wait for.
+   */
   static final class Counters implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final LongAccumulator trialsDone;
-    private final LongAccumulator trialsFailed;
-    private final LongAccumulator exactReferences;
-    private final DoubleAccumulator taskSeconds;
-    private final DoubleAccumulator exactSeconds;
-    private final DoubleAccumulator estimatorSeconds;
+    final LongAccumulator trialsDone;
+    final LongAccumulator trialsFailed;
+    final LongAccumulator exactReferences;
+    final DoubleAccumulator taskSeconds;
+    final DoubleAccumulator exactSeconds;
+    final DoubleAccumulator estimatorSeconds;
 
     /** Registers the counters with {@code sc}. */
     Counters(org.apache.spark.SparkContext sc) {
@@ -62,30 +65,6 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.P
       taskSeconds = sc.doubleAccumulator("task seconds");
       exactSeconds = sc.doubleAccumulator("exact seconds");
       estimatorSeconds = sc.doubleAccumulator("estimator seconds");
-    }
-
-    long trialsDone() {
-      return trialsDone.value();
-    }
-
-    long trialsFailed() {
-      return trialsFailed.value();
-    }
-
-    long exactReferences() {
-      return exactReferences.value();
-    }
-
-    double taskSeconds() {
-      return taskSeconds.value();
-    }
-
-    double exactSeconds() {
-      return exactSeconds.value();
-    }
-
-    double estimatorSeconds() {
-      return estimatorSeconds.value();
     }
   }
 }

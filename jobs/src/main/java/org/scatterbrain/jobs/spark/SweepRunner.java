@@ -131,9 +131,9 @@ final class SweepRunner {
       }
     }
     double wall = (System.nanoTime() - start) / 1e9;
-    return new Report(sweepDir, runId, planned, skipped, counters.trialsDone(), counters.trialsFailed(),
-        todo.groups().size(), counters.exactReferences(), wall, counters.taskSeconds(), counters.exactSeconds(),
-        counters.estimatorSeconds(), slots);
+    return new Report(sweepDir, runId, planned, skipped, counters.trialsDone.value(),
+        counters.trialsFailed.value(), todo.groups().size(), counters.exactReferences.value(), wall,
+        counters.taskSeconds.value(), counters.exactSeconds.value(), counters.estimatorSeconds.value(), slots);
   }
 
   /**
@@ -207,11 +207,11 @@ final class SweepRunner {
       try {
         while (!Thread.currentThread().isInterrupted()) {
           Thread.sleep((long) (every * 1000));
-          long done = counters.trialsDone();
+          long done = counters.trialsDone.value();
           double elapsed = (System.nanoTime() - start) / 1e9;
           String eta = done == 0 ? "unknown" : format(elapsed * (total - done) / done);
           log.printf(Locale.ROOT, "sweep %s: %d/%d trials done (%d failed), elapsed %s, estimated time left %s%n",
-              name, done, total, counters.trialsFailed(), format(elapsed), eta);
+              name, done, total, counters.trialsFailed.value(), format(elapsed), eta);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -186,7 +186,8 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
    * The pieces a run commits (one task and one results file each), largest first, so that Spark's scheduler hands
    * the next piece to whichever slot frees up (list scheduling). With {@code partitions > 0}: that many pieces,
    * balanced by estimated cost ({@link #balance}). Otherwise groups (largest first) are packed into pieces of about
-   * {@code pieceSeconds} of estimated work, at most {@code maxGroups} groups each (0: no limit). A group is never split.
+   * {@code pieceSeconds} of estimated work, at most {@code maxGroups} groups each (0: no limit). A group is never
+   * split.
    *
    * <p>{@code pieceSeconds = 0} sizes them automatically: a quarter of each slot's share of the sweep, between {@link
    * #MIN_PIECE_SECONDS} and 20 seconds, so a kill loses little; the last slot-round of work (the pieces that decide

@@ -44,7 +44,8 @@ class RunShareTest {
   private static List<Piece> pieces() {
     SweepSpec spec = SweepSpec.parse(com.typesafe.config.ConfigFactory.parseString(
         """
-        sweep { name = s, seed = 1, inputs = [ { kind = gaussian } ], axes { n = [64], head-dim = [8], temperature = [1], seeds = 6 }
+        sweep { name = s, seed = 1, inputs = [ { kind = gaussian } ]
+          axes { n = [64], head-dim = [8], temperature = [1], seeds = 6 }
           methods = [ { method = exact }, { method = performer, features = [8] } ] }
         """).resolve(), java.nio.file.Path.of("."), org.scatterbrain.jobs.sweep.MethodRegistry.BUILT_IN);
     return SweepPlan.expand(spec).pieces(2, 3, 0, 0);
