@@ -205,8 +205,9 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
       bins.sort(Comparator.comparingDouble((List<InputGroup> b) -> -b.stream().mapToDouble(InputGroup::cost).sum()));
     } else {
       double total = groups.stream().mapToDouble(InputGroup::cost).sum() / FLOPS_PER_SECOND;
-      int s = Math.max(1, slots);
-      double target = pieceSeconds > 0 ? pieceSeconds : Math.max(MIN_PIECE_SECONDS, Math.min(20, total / (4.0 * s)));
+      int slotCount = Math.max(1, slots);
+      double target =
+          pieceSeconds > 0 ? pieceSeconds : Math.max(MIN_PIECE_SECONDS, Math.min(20, total / (4.0 * slotCount)));
       double tail = pieceSeconds > 0 ? pieceSeconds : Math.max(MIN_PIECE_SECONDS, target / 4);
       List<InputGroup> sorted = new ArrayList<>(groups);
       sorted.sort(Comparator.comparingDouble(InputGroup::cost).reversed());
@@ -214,18 +215,18 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
       double seconds = 0;
       double left = total;
       for (InputGroup g : sorted) {
-        double g1 = g.cost() / FLOPS_PER_SECOND;
+        double groupSeconds = g.cost() / FLOPS_PER_SECOND;
         // the last pieces are smaller, so the slots finish together (less idle time at the end)
-        double limit = left > target * s ? target : tail;
-        left -= g1;
+        double limit = left > target * slotCount ? target : tail;
+        left -= groupSeconds;
         // a group joins the piece when that brings the piece nearer its size than closing it would
-        if (!current.isEmpty() && (seconds + g1 / 2 > limit || (maxGroups > 0 && current.size() >= maxGroups))) {
+        if (!current.isEmpty() && (seconds + groupSeconds / 2 > limit || (maxGroups > 0 && current.size() >= maxGroups))) {
           bins.add(current);
           current = new ArrayList<>();
           seconds = 0;
         }
         current.add(g);
-        seconds += g1;
+        seconds += groupSeconds;
       }
       if (!current.isEmpty()) {
         bins.add(current);
