@@ -180,11 +180,16 @@ final class Results {
             wanted.stream().filter(file::containsField).map(file::getType).toList());
         Configuration c = new Configuration(conf);
         c.set(ReadSupport.PARQUET_READ_SCHEMA, projection.toString());
+        // the file's rows count only once all of it is read: a file that fails halfway is skipped whole
+        java.util.Map<String, Newest> fromFile = new java.util.HashMap<>();
         try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), p).withConf(c).build()) {
           Group g;
           while ((g = reader.read()) != null) {
             String method = (String) value(g, projection, ResultSchema.METHOD);
-            if (!TrialResult.OK.equals(value(g, projection, ResultSchema.STATUS)) || "exact".equals(method)) {
+            // rows without a method or a temperature (not written by any version) are left out, as Spark's filters
+            // leave out a null method
+            if (!TrialResult.OK.equals(value(g, projection, ResultSchema.STATUS)) || method == null
+                || "exact".equals(method) || value(g, projection, ResultSchema.TEMPERATURE) == null) {
               continue;
             }
             String label = (String) value(g, projection, ResultSchema.METHOD_LABEL);
@@ -203,15 +208,20 @@ final class Results {
             Newest row = new Newest(endMicros(g, projection), (String) value(g, projection, ResultSchema.RUN_ID),
                 new OkRow(label, reference, (Double) value(g, projection, ResultSchema.TEMPERATURE),
                     Boolean.TRUE.equals(causal), (Double) err));
-            newest.merge(value(g, projection, ResultSchema.SWEEP_NAME) + "\n"
-                + value(g, projection, ResultSchema.TRIAL_ID), row, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            fromFile.merge(value(g, projection, ResultSchema.SWEEP_NAME) + "\n"
+                + value(g, projection, ResultSchema.TRIAL_ID), row, Results::newer);
           }
         }
+        fromFile.forEach((k, v) -> newest.merge(k, v, Results::newer));
       } catch (IOException | RuntimeException e) {
         log.println("warning: skipping unreadable results file " + f + " (" + ResultFiles.rootMessage(e) + ")");
       }
     }
     return newest.values().stream().map(Newest::row).toList();
+  }
+
+  private static Newest newer(Newest a, Newest b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   /** A row with what orders it: the newest is the one with the latest end time, then the larger run id. */

@@ -50,7 +50,15 @@ final class RunShare implements Serializable {
    * key} (unique among the runs of this JVM).
    */
   static RunShare share(JavaSparkContext jsc, PieceWork work, HeadStore heads, List<Piece> pieces, String key) {
-    if (jsc.isLocal()) {
+    // with a child-first executor class loader the tasks would see another copy of this class, and of its map
+    return share(jsc, work, heads, pieces, key,
+        jsc.isLocal() && !jsc.getConf().getBoolean("spark.executor.userClassPathFirst", false));
+  }
+
+  /** {@link #share(JavaSparkContext, PieceWork, HeadStore, List, String)} in the local form or the cluster form. */
+  static RunShare share(
+      JavaSparkContext jsc, PieceWork work, HeadStore heads, List<Piece> pieces, String key, boolean local) {
+    if (local) {
       if (LOCAL.putIfAbsent(key, new Local(work, heads, List.copyOf(pieces))) != null) {
         throw new IllegalStateException("run " + key + " is already running in this JVM");
       }

@@ -116,8 +116,8 @@ final class SweepRunner {
       // the real heads travel once per run, not with every task; on a local master the tasks use the driver's heads,
       // pieces and work
       RunShare share = RunShare.share(jsc, work, plan.spec().heads(), pieces, sweepDir + "/run=" + runId);
-      progress.start();
       try {
+        progress.start();
         jsc.setJobDescription(String.format(Locale.ROOT, "sweep %s: %d trials in %d input groups, %d pieces",
             name, todo.trialCount(), todo.groups().size(), pieces.size()));
         // one piece per partition, largest first: Spark hands the next one to whichever slot frees up (list

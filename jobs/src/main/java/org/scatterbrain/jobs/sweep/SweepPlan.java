@@ -185,9 +185,9 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
   /**
    * The pieces a run commits (one task and one results file each), largest first, so that Spark's scheduler hands
    * the next piece to whichever slot frees up (list scheduling). With {@code partitions > 0}: that many pieces,
-   * balanced by estimated cost ({@link #balance}). Otherwise groups (largest first) are packed into pieces of about
-   * {@code pieceSeconds} of estimated work, at most {@code maxGroups} groups each (0: no limit). A group is never
-   * split.
+   * balanced by estimated cost ({@link #balance}). Otherwise groups (largest first) are packed into pieces of at most
+   * {@code pieceSeconds} of estimated work (a larger group is a piece of its own), at most {@code maxGroups} groups
+   * each (0: no limit). A group is never split.
    *
    * <p>{@code pieceSeconds = 0} sizes them automatically: a quarter of each slot's share of the sweep, between {@link
    * #MIN_PIECE_SECONDS} and 20 seconds, so a kill loses little; the last slot-round of work (the pieces that decide
@@ -219,8 +219,10 @@ public record SweepPlan(SweepSpec spec, List<InputGroup> groups) {
         // the last pieces are smaller, so the slots finish together (less idle time at the end)
         double limit = left > target * slotCount ? target : tail;
         left -= groupSeconds;
-        // a group joins the piece when that brings the piece nearer its size than closing it would
-        if (!current.isEmpty() && (seconds + groupSeconds / 2 > limit || (maxGroups > 0 && current.size() >= maxGroups))) {
+        // an automatic piece takes a group when that brings it nearer its size than closing it would; a piece of
+        // --piece-seconds never exceeds it (unless it is one group)
+        double overshoot = pieceSeconds > 0 ? groupSeconds : groupSeconds / 2;
+        if (!current.isEmpty() && (seconds + overshoot > limit || (maxGroups > 0 && current.size() >= maxGroups))) {
           bins.add(current);
           current = new ArrayList<>();
           seconds = 0;

@@ -23,7 +23,8 @@ import org.scatterbrain.jobs.sweep.SweepSpec;
 
 /**
  * On a local master the tasks of a run reach the driver's own pieces, heads and work by key, and carry only a piece's
- * index; the cluster form (a broadcast and the pieces as task data) runs in ClusterIT on a real standalone cluster.
+ * index; in the cluster form the heads are a broadcast and each task carries its piece (checked here on a local
+ * session, where broadcasts work too; ClusterIT runs sweeps on a real standalone cluster).
  */
 class RunShareTest {
   private static SparkSession spark;
@@ -95,16 +96,55 @@ class RunShareTest {
   void runsOfOneJvmAreKeptApartAndSyntheticSweepsHaveNoHeads() {
     List<Piece> pieces = pieces();
     RunShare a = RunShare.share(jsc, new PieceWork(null, null, null, "a"), HeadStore.EMPTY, pieces, "run-1");
-    RunShare b = RunShare.share(jsc, new PieceWork(null, null, null, "b"), HeadStore.EMPTY, pieces.subList(0, 1),
-        "run-2");
+    List<Piece> other = pieces();
+    RunShare b = RunShare.share(jsc, new PieceWork(null, null, null, "b"), HeadStore.EMPTY, other, "run-2");
     try {
       assertNotNull(a.work());
       assertTrue(a.work() != b.work());
       assertEquals(0, a.heads().size());
-      assertSame(pieces.get(0), b.piece(b.refs(pieces.subList(0, 1)).get(0)));
+      // equal pieces, but each run finds its own objects
+      assertEquals(pieces.get(0), other.get(0));
+      assertSame(other.get(0), b.piece(b.refs(other).get(0)));
+      assertSame(pieces.get(0), a.piece(a.refs(pieces).get(0)));
     } finally {
       a.release();
       b.release();
+    }
+  }
+
+  @Test
+  void theClusterFormBroadcastsTheHeadsAndShipsEachPiece() throws IOException {
+    List<Piece> pieces = pieces();
+    HeadStore heads = new HeadStore(Map.of("h", new HeadStore.Arrays(new double[64], new double[64], new double[64])));
+    PieceWork work = new PieceWork(null, null, null, "file:/nowhere");
+    RunShare share = RunShare.share(jsc, work, heads, pieces, "run-c", false);
+    List<RunShare.PieceRef> refs = share.refs(pieces);
+    // what a task receives: the handle and its ref, each through Java serialisation
+    RunShare shipped = roundTrip(share);
+    for (int i = 0; i < refs.size(); i++) {
+      assertEquals(pieces.get(i), shipped.piece(roundTrip(refs.get(i))));
+      assertTrue(serialisedSize(refs.get(i)) > 1000, "a ref carries its piece");
+    }
+    assertEquals(1, shipped.heads().size());
+    assertEquals(64, shipped.heads().get("h").q().length);
+    assertTrue(shipped.work() != null);
+    share.release();
+    // a released run's broadcast is destroyed: Spark refuses to ship it again
+    Exception gone = assertThrows(Exception.class, () -> roundTrip(share).heads());
+    assertTrue(String.valueOf(gone.getMessage()).contains("destroyed"), String.valueOf(gone.getMessage()));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T roundTrip(T o) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(b)) {
+      out.writeObject(o);
+    }
+    try (java.io.ObjectInputStream in =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(b.toByteArray()))) {
+      return (T) in.readObject();
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -180,6 +180,10 @@ class SweepPlanTest {
     for (Piece p : plan.pieces(2, 0, 0, 3 * group)) {
       assertEquals(3, p.groups().size());
     }
+    // an explicit size is a ceiling: 2.5 groups' worth holds two
+    for (Piece p : plan.pieces(2, 0, 0, 2.5 * group)) {
+      assertEquals(2, p.groups().size());
+    }
     assertEquals(7, plan.pieces(2, 7, 0, 0).size());
     for (Piece p : plan.pieces(2, 0, 2, 0)) {
       assertTrue(p.groups().size() <= 2);
