@@ -138,17 +138,6 @@ public final class HybridAttention implements AttentionEstimator {
 
   // --- the position-block remainder ------------------------------------------------------------------------------
 
-  /** Prefix sums of the rows of a row-major rows x w array: (rows + 1) x w, row r the sum of rows 0 .. r - 1. */
-  private static double[] prefixSums(double[] x, int rows, int w) {
-    double[] out = new double[(rows + 1) * w];
-    for (int r = 0; r < rows; r++) {
-      for (int t = 0; t < w; t++) {
-        out[(r + 1) * w + t] = out[r * w + t] + x[r * w + t];
-      }
-    }
-    return out;
-  }
-
   /**
    * Row i's pooled block logits {@code tau q_i . kbar_b} into {@code logit} and returns the block count; the block
    * ranges into {@code lo}, {@code hi}. kbar is the block's mean key, from the prefix sums {@code kp}.
@@ -177,8 +166,8 @@ public final class HybridAttention implements AttentionEstimator {
     int dv = in.valueDim();
     PositionBlocks pb = new PositionBlocks(n, m, c.window(), c.globals(), c.remainderSize(), in.causal());
     SupportSums sums = SupportSums.compute(support, in, null, null, parallel);
-    double[] kp = prefixSums(in.keysRowMajor(), m, d);
-    double[] vp = prefixSums(in.valuesRowMajor(), m, dv);
+    double[] kp = RowMajor.prefixSums(in.keysRowMajor(), m, d);
+    double[] vp = RowMajor.prefixSums(in.valuesRowMajor(), m, dv);
     double[] out = new double[n * dv];
     double[] logZ = new double[n];
     int chunks = Parallel.chunks(n, parallel);

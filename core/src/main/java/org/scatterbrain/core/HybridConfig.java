@@ -1,6 +1,7 @@
 package org.scatterbrain.core;
 
 import java.util.Objects;
+import org.scatterbrain.core.pool.PositionBlocks;
 
 /**
  * A sparse + remainder estimator beyond the paper's Scatterbrain ({@link HybridAttention}): exact attention on a
@@ -193,8 +194,7 @@ public record HybridConfig(
   public double entriesPerRow(int n, int m, boolean causal) {
     if (remainder == Remainder.BLOCKS) {
       // exact means: the support each row holds and the blocks it pools (fewer where few keys are off the support)
-      org.scatterbrain.core.pool.PositionBlocks b =
-          new org.scatterbrain.core.pool.PositionBlocks(n, m, window, globals, remainderSize, causal);
+      PositionBlocks b = new PositionBlocks(n, m, window, globals, remainderSize, causal);
       return b.meanSupport() + b.meanBlocks();
     }
     if (!causal) {

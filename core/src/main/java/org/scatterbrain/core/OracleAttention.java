@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.scatterbrain.core.linalg.Parallel;
+import org.scatterbrain.core.linalg.RowMajor;
 import org.scatterbrain.core.metrics.AllocationMeter;
 import org.scatterbrain.core.metrics.MemoryFootprint;
 import org.scatterbrain.core.sparse.ExplicitSupport;
@@ -48,14 +49,7 @@ public final class OracleAttention implements AttentionEstimator {
       }
     }
     // under the mask, row i's "total" is the sum of its visible values: prefix sums, (m + 1) x dv
-    double[] vPrefix = in.causal() ? new double[(m + 1) * dv] : null;
-    if (vPrefix != null) {
-      for (int j = 0; j < m; j++) {
-        for (int c = 0; c < dv; c++) {
-          vPrefix[(j + 1) * dv + c] = vPrefix[j * dv + c] + v[j * dv + c];
-        }
-      }
-    }
+    double[] vPrefix = in.causal() ? RowMajor.prefixSums(v, m, dv) : null;
     Logits logits = new Logits(in);
     int[][] top = new int[n][];
     double[] out = new double[n * dv];

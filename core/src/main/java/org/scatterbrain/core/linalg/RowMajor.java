@@ -67,4 +67,18 @@ public final class RowMajor {
     }
     return t;
   }
+
+  /**
+   * Prefix sums of the rows of a row-major {@code rows x w} array: a {@code (rows + 1) x w} array whose row r is the
+   * sum of rows 0 .. r - 1 (row 0 zero), so any contiguous range of rows sums in O(w).
+   */
+  public static double[] prefixSums(double[] x, int rows, int w) {
+    double[] out = new double[(rows + 1) * w];
+    for (int r = 0; r < rows; r++) {
+      for (int t = 0; t < w; t++) {
+        out[(r + 1) * w + t] = out[r * w + t] + x[r * w + t];
+      }
+    }
+    return out;
+  }
 }

@@ -161,7 +161,7 @@ public final class PositionBlocks {
       int end = Math.min(band.end(i), last + 1);
       int window = Math.max(0, end - start);
       int overlap = Math.max(0, Math.min(end, visibleGlobals) - start);
-      total += window + visibleGlobals - Math.max(0, overlap);
+      total += window + visibleGlobals - overlap;
     }
     return (double) total / n;
   }

@@ -112,35 +112,57 @@ final class Results {
    */
   static Set<String> okTrialIds(Path dir, PrintStream log) {
     Set<String> ids = new HashSet<>();
-    Configuration conf = new Configuration();
-    for (Path f : partFiles(dir, log)) {
-      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f.toUri());
-      try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(p, conf))) {
-        MessageType file = r.getFooter().getFileMetaData().getSchema();
-        if (!file.containsField(ResultSchema.TRIAL_ID) || !file.containsField(ResultSchema.STATUS)) {
-          log.println("warning: skipping results file " + f + " without trial_id and status columns");
-          continue;
-        }
-        MessageType projection = new MessageType(file.getName(), file.getType(ResultSchema.TRIAL_ID),
-            file.getType(ResultSchema.STATUS));
-        Configuration c = new Configuration(conf);
-        c.set(ReadSupport.PARQUET_READ_SCHEMA, projection.toString());
-        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), p).withConf(c).build()) {
+    readParts(partFiles(dir, log), List.of(ResultSchema.TRIAL_ID, ResultSchema.STATUS), List.of(), log,
+        "its trials count as not done and are computed again", (projection, rows) -> {
           Group g;
-          while ((g = reader.read()) != null) {
+          while ((g = rows.read()) != null) {
             if (g.getFieldRepetitionCount(ResultSchema.STATUS) > 0
                 && TrialResult.OK.equals(g.getString(ResultSchema.STATUS, 0))
                 && g.getFieldRepetitionCount(ResultSchema.TRIAL_ID) > 0) {
               ids.add(g.getString(ResultSchema.TRIAL_ID, 0));
             }
           }
+        });
+    return ids;
+  }
+
+  /** Reads the rows of one part file, projected on the columns asked for that it has. */
+  @FunctionalInterface
+  private interface PartReader {
+    void read(MessageType projection, ParquetReader<Group> rows) throws IOException;
+  }
+
+  /**
+   * Reads each of {@code files} with Parquet's own reader (no Spark job, so no query planning), projected on the columns
+   * of {@code required} and {@code optional} it has. A file without one of {@code required}, or that fails while read,
+   * is skipped with a warning ending in {@code consequence}.
+   */
+  private static void readParts(List<Path> files, List<String> required, List<String> optional, PrintStream log,
+      String consequence, PartReader reader) {
+    Configuration conf = new Configuration();
+    for (Path f : files) {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f.toUri());
+      try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(p, conf))) {
+        MessageType file = r.getFooter().getFileMetaData().getSchema();
+        if (!required.stream().allMatch(file::containsField)) {
+          log.println("warning: skipping results file " + f + " without the columns " + String.join(", ", required)
+              + "; " + consequence);
+          continue;
+        }
+        Set<String> wanted = new java.util.LinkedHashSet<>(required);
+        wanted.addAll(optional);
+        MessageType projection = new MessageType(file.getName(),
+            wanted.stream().filter(file::containsField).map(file::getType).toList());
+        Configuration c = new Configuration(conf);
+        c.set(ReadSupport.PARQUET_READ_SCHEMA, projection.toString());
+        try (ParquetReader<Group> rows = ParquetReader.builder(new GroupReadSupport(), p).withConf(c).build()) {
+          reader.read(projection, rows);
         }
       } catch (IOException | RuntimeException e) {
-        log.println("warning: skipping unreadable results file " + f + " (" + ResultFiles.rootMessage(e) + "); its "
-            + "trials count as not done and are computed again");
+        log.println("warning: skipping unreadable results file " + f + " (" + ResultFiles.rootMessage(e) + "); "
+            + consequence);
       }
     }
-    return ids;
   }
 
   /** An approximation's newest ok row: what the table printed after a sweep reads. */
@@ -158,33 +180,18 @@ final class Results {
     if (files.isEmpty()) {
       return null;
     }
-    Set<String> wanted = new java.util.LinkedHashSet<>(List.of(ResultSchema.SWEEP_NAME, ResultSchema.RUN_ID,
-        ResultSchema.TRIAL_ID, ResultSchema.STATUS, ResultSchema.METHOD, ResultSchema.METHOD_LABEL,
-        ResultSchema.REFERENCE, ResultSchema.TEMPERATURE, ResultSchema.CAUSAL, ResultSchema.OUTPUT_REL_FRO,
-        ResultSchema.END_TIME));
     List<Param> params = registry.params();
-    params.forEach(p -> wanted.add(p.column()));
+    List<String> optional = new ArrayList<>(List.of(ResultSchema.SWEEP_NAME, ResultSchema.RUN_ID,
+        ResultSchema.METHOD_LABEL, ResultSchema.REFERENCE, ResultSchema.CAUSAL, ResultSchema.OUTPUT_REL_FRO,
+        ResultSchema.END_TIME));
+    params.forEach(p -> optional.add(p.column()));
     java.util.Map<String, Newest> newest = new java.util.HashMap<>();
-    Configuration conf = new Configuration();
-    for (Path f : files) {
-      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f.toUri());
-      try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(p, conf))) {
-        MessageType file = r.getFooter().getFileMetaData().getSchema();
-        if (!file.containsField(ResultSchema.TRIAL_ID) || !file.containsField(ResultSchema.STATUS)
-            || !file.containsField(ResultSchema.METHOD) || !file.containsField(ResultSchema.TEMPERATURE)) {
-          log.println("warning: skipping results file " + f + " without trial_id, status, method and temperature "
-              + "columns");
-          continue;
-        }
-        MessageType projection = new MessageType(file.getName(),
-            wanted.stream().filter(file::containsField).map(file::getType).toList());
-        Configuration c = new Configuration(conf);
-        c.set(ReadSupport.PARQUET_READ_SCHEMA, projection.toString());
-        // the file's rows count only once all of it is read: a file that fails halfway is skipped whole
-        java.util.Map<String, Newest> fromFile = new java.util.HashMap<>();
-        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), p).withConf(c).build()) {
+    readParts(files, List.of(ResultSchema.TRIAL_ID, ResultSchema.STATUS, ResultSchema.METHOD, ResultSchema.TEMPERATURE),
+        optional, log, "the table leaves its rows out", (projection, rows) -> {
+          // the file's rows count only once all of it is read: a file that fails halfway is skipped whole
+          java.util.Map<String, Newest> fromFile = new java.util.HashMap<>();
           Group g;
-          while ((g = reader.read()) != null) {
+          while ((g = rows.read()) != null) {
             String method = (String) value(g, projection, ResultSchema.METHOD);
             // rows without a method or a temperature (not written by any version) are left out, as Spark's filters
             // leave out a null method
@@ -203,20 +210,15 @@ final class Results {
               label = label != null ? label : m.label();
               reference = reference != null ? reference : m.reference();
             }
-            Object err = value(g, projection, ResultSchema.OUTPUT_REL_FRO);
-            Object causal = value(g, projection, ResultSchema.CAUSAL);
             Newest row = new Newest(endMicros(g, projection), (String) value(g, projection, ResultSchema.RUN_ID),
                 new OkRow(label, reference, (Double) value(g, projection, ResultSchema.TEMPERATURE),
-                    Boolean.TRUE.equals(causal), (Double) err));
+                    Boolean.TRUE.equals(value(g, projection, ResultSchema.CAUSAL)),
+                    (Double) value(g, projection, ResultSchema.OUTPUT_REL_FRO)));
             fromFile.merge(value(g, projection, ResultSchema.SWEEP_NAME) + "\n"
                 + value(g, projection, ResultSchema.TRIAL_ID), row, Results::newer);
           }
-        }
-        fromFile.forEach((k, v) -> newest.merge(k, v, Results::newer));
-      } catch (IOException | RuntimeException e) {
-        log.println("warning: skipping unreadable results file " + f + " (" + ResultFiles.rootMessage(e) + ")");
-      }
-    }
+          fromFile.forEach((k, v) -> newest.merge(k, v, Results::newer));
+        });
     return newest.values().stream().map(Newest::row).toList();
   }
 
