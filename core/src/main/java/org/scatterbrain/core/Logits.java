@@ -28,13 +28,17 @@ final class Logits {
     Gemm.multiplyAdd(scaled, from * d, d, keysT, 0, m, dst, 0, m, to - from, d, m);
   }
 
-  /** One logit. */
+  /**
+   * One logit, from the keys as the inputs hold them (row-major: key j's d entries are contiguous, where the
+   * transposed copy for {@link #rows} would read them m entries apart, a cache line each). The same fused products in
+   * the same order as a read of the transposed copy, so the same bits.
+   */
   double logit(int i, int j) {
     int d = in.headDim();
-    int m = in.keyCount();
+    double[] k = in.keysRowMajor();
     double s = 0;
     for (int t = 0; t < d; t++) {
-      s = Math.fma(scaled[i * d + t], keysT[t * m + j], s);
+      s = Math.fma(scaled[i * d + t], k[j * d + t], s);
     }
     return s;
   }

@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.sql.Row;
 import org.scatterbrain.core.linalg.Gemm;
@@ -67,7 +66,7 @@ final class PieceWork implements Serializable {
     }
     org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(runDir, piece.fileName());
     try {
-      ResultFiles.write(file, rows.schema(), out, new Configuration());
+      ResultFiles.write(file, rows.schema(), out, ResultFiles.hadoopConf());
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }

@@ -36,6 +36,26 @@ import org.apache.spark.sql.types.StructType;
 final class ResultFiles {
   private ResultFiles() {}
 
+  /** Hadoop's defaults, parsed once per JVM (from the XML resources on the class path): see {@link #hadoopConf}. */
+  private static final class Defaults {
+    static final Configuration LOADED = load();
+
+    private static Configuration load() {
+      Configuration c = new Configuration();
+      c.size(); // parses the default resources now, so copies clone the parsed properties
+      return c;
+    }
+  }
+
+  /**
+   * A Hadoop configuration of this JVM's defaults, the caller's own to change: a copy of one parsed once. A new
+   * {@code Configuration} parses Hadoop's default XML resources again on first use: 6-11 ms each in a fresh JVM after
+   * the first, which every piece and every results scan paid; a copy of a parsed one takes 0.4 ms.
+   */
+  static Configuration hadoopConf() {
+    return new Configuration(Defaults.LOADED);
+  }
+
   /** The Parquet schema of {@code schema} (every column optional, as Spark writes nullable columns). */
   static MessageType parquetSchema(StructType schema) {
     Types.MessageTypeBuilder b = Types.buildMessage();

@@ -65,7 +65,7 @@ final class Results {
       throw new UncheckedIOException("cannot list the results folder " + dir, e);
     }
     List<Path> good = new ArrayList<>();
-    Configuration conf = new Configuration();
+    Configuration conf = ResultFiles.hadoopConf();
     for (Path f : all) {
       String problem = unreadable(f, conf);
       if (problem == null) {
@@ -139,7 +139,7 @@ final class Results {
    */
   private static void readParts(List<Path> files, List<String> required, List<String> optional, PrintStream log,
       String consequence, PartReader reader) {
-    Configuration conf = new Configuration();
+    Configuration conf = ResultFiles.hadoopConf();
     for (Path f : files) {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f.toUri());
       try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(p, conf))) {
