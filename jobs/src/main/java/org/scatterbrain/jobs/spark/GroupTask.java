@@ -9,8 +9,8 @@ import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
 /**
- * A sweep task: runs the pieces of its partition (one, as the runner cuts them) with {@link PieceWork} and counts
- * them. Counters are accumulators updated inside the job, so each trial is counted once even when a task is retried,
+ * A sweep task: runs the pieces its data stands for ({@link RunShare#runPieces}: one on a cluster, the run's queue on
+ * a local master) with {@link PieceWork} and counts them. Counters are accumulators updated inside the job, so each trial is counted once even when a task is retried,
  * and only once its piece's file is written: what the counters say is done is committed.
  *
  * <p>It is a named function run with {@code SparkContext.runJob}, not a Java function given to {@code
@@ -18,7 +18,7 @@ import scala.runtime.BoxedUnit;
  * driver and each executor rebuilds through {@code LambdaMetafactory}; in a fresh JVM that cost about 0.2 s before
  * the first task (measured on {@code minilm.conf}), and a named function needs neither.
  */
-final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.PieceRef>, BoxedUnit>
+final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.TaskRef>, BoxedUnit>
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -31,15 +31,18 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.P
   }
 
   @Override
-  public BoxedUnit apply(TaskContext context, Iterator<RunShare.PieceRef> refs) {
+  public BoxedUnit apply(TaskContext context, Iterator<RunShare.TaskRef> refs) {
     while (refs.hasNext()) {
-      PieceWork.Outcome o = share.work().run(share.piece(refs.next()), share.heads());
-      counters.exactReferences.add(o.groups());
-      counters.exactSeconds.add(o.exactSeconds());
-      counters.estimatorSeconds.add(o.estimatorSeconds());
-      counters.trialsDone.add(o.trials());
-      counters.trialsFailed.add(o.failed());
-      counters.taskSeconds.add(o.seconds());
+      share.runPieces(refs.next(), piece -> {
+        PieceWork.Outcome o = share.work().run(piece, share.heads());
+        counters.exactReferences.add(o.groups());
+        counters.exactSeconds.add(o.exactSeconds());
+        counters.estimatorSeconds.add(o.estimatorSeconds());
+        counters.trialsDone.add(o.trials());
+        counters.trialsFailed.add(o.failed());
+        counters.taskSeconds.add(o.seconds());
+        share.counted(o.trials(), o.failed());
+      });
     }
     return BoxedUnit.UNIT;
   }

@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.scatterbrain.jobs.sweep.HeadStore;
@@ -16,12 +19,17 @@ import org.scatterbrain.jobs.sweep.Piece;
  *
  * <ul>
  *   <li>on a cluster, the heads are a broadcast (each executor JVM fetches the arrays once), the piece work travels
- *       with the task's function and each task's piece is its data;
+ *       with the task's function, and each task is one piece, its data: Spark hands the next piece to whichever
+ *       executor slot frees up, and retries a failed piece on another;
  *   <li>on a local master, where every executor runs in the driver's JVM, the tasks use the driver's own objects,
- *       looked up by run key, and a task's data is only its piece's index. Serialising them would copy every array
- *       into the block manager of this same JVM, and every piece's trials and the run's settings through Java
- *       serialisation and back, for nothing: measured on {@code minilm.conf} in a fresh JVM, the broadcast took 0.15 s
- *       before the first task, and the first (de)serialisation of the records about 0.2 s more.
+ *       looked up by run key. Serialising them would copy every array into the block manager of this same JVM, and
+ *       every piece's trials and the run's settings through Java serialisation and back, for nothing: measured on
+ *       {@code minilm.conf} in a fresh JVM, the broadcast took 0.15 s before the first task, and the first
+ *       (de)serialisation of the records about 0.2 s more. There is one task per slot, and each takes the run's next
+ *       piece from a queue in this JVM until none is left: the same list scheduling as one task per piece, without
+ *       Spark's 15-60 ms between a task's end and the next one's start in a fresh JVM (measured on {@code
+ *       minilm.conf}: 0.27 core-seconds in 13 pieces, 2 points of its time). A piece that throws goes back to the
+ *       front of the queue, so a retried task (a {@code local[n,f]} master) runs it again.
  * </ul>
  *
  * <p>The handle is what a task carries: a broadcast reference, or a key. {@link #release()} ends the sharing when the
@@ -33,7 +41,9 @@ final class RunShare implements Serializable {
   /** The heads and pieces of the local runs in this JVM, by run key (one entry per running sweep job). */
   private static final Map<String, Local> LOCAL = new ConcurrentHashMap<>();
 
-  private record Local(PieceWork work, HeadStore heads, List<Piece> pieces) {}
+  /** A local run: the driver's objects, the pieces not yet taken (indices, largest first) and live counts. */
+  private record Local(PieceWork work, HeadStore heads, List<Piece> pieces, ConcurrentLinkedDeque<Integer> queue,
+      LongAdder trialsDone, LongAdder trialsFailed) {}
 
   private final PieceWork work;
   private final Broadcast<HeadStore> broadcast;
@@ -59,7 +69,12 @@ final class RunShare implements Serializable {
   static RunShare share(
       JavaSparkContext jsc, PieceWork work, HeadStore heads, List<Piece> pieces, String key, boolean local) {
     if (local) {
-      if (LOCAL.putIfAbsent(key, new Local(work, heads, List.copyOf(pieces))) != null) {
+      ConcurrentLinkedDeque<Integer> queue = new ConcurrentLinkedDeque<>();
+      for (int i = 0; i < pieces.size(); i++) {
+        queue.add(i);
+      }
+      Local l = new Local(work, heads, List.copyOf(pieces), queue, new LongAdder(), new LongAdder());
+      if (LOCAL.putIfAbsent(key, l) != null) {
         throw new IllegalStateException("run " + key + " is already running in this JVM");
       }
       return new RunShare(null, null, key);
@@ -72,13 +87,62 @@ final class RunShare implements Serializable {
     return localKey != null ? local().work() : work;
   }
 
-  /** The tasks' data: one reference per piece, in order. */
-  List<PieceRef> refs(List<Piece> pieces) {
-    List<PieceRef> out = new ArrayList<>(pieces.size());
-    for (int i = 0; i < pieces.size(); i++) {
-      out.add(localKey != null ? new PieceRef(i, null) : new PieceRef(i, pieces.get(i)));
+  /**
+   * The tasks' data, one element per task: on a cluster each piece; on a local master a turn at the run's queue for
+   * each of {@code slots} tasks (fewer when there are fewer pieces).
+   */
+  List<TaskRef> refs(List<Piece> pieces, int slots) {
+    int tasks = localKey != null ? Math.min(Math.max(1, slots), pieces.size()) : pieces.size();
+    List<TaskRef> out = new ArrayList<>(tasks);
+    for (int i = 0; i < tasks; i++) {
+      out.add(new TaskRef(localKey != null ? null : pieces.get(i)));
     }
     return out;
+  }
+
+  /**
+   * Runs the pieces task data {@code ref} stands for with {@code run}: its piece, or on a local master the queue's
+   * next pieces until none is left. A piece whose run throws is put back first in the queue before the exception
+   * goes on.
+   */
+  void runPieces(TaskRef ref, Consumer<Piece> run) {
+    if (ref.piece != null) {
+      run.accept(ref.piece);
+      return;
+    }
+    Local l = local();
+    for (Integer i = l.queue().poll(); i != null; i = l.queue().poll()) {
+      try {
+        run.accept(l.pieces().get(i));
+      } catch (RuntimeException | Error e) {
+        l.queue().addFirst(i);
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Counts a finished piece's trials for the progress log: on a local master live, as each piece ends (a task's
+   * accumulators reach the driver only when the task ends, and a local task runs many pieces).
+   */
+  void counted(long trials, long failed) {
+    if (localKey != null) {
+      Local l = local();
+      l.trialsDone().add(trials);
+      l.trialsFailed().add(failed);
+    }
+  }
+
+  /** Trials done so far, as the driver knows them: live on a local master, else as the finished tasks counted. */
+  long trialsDone(GroupTask.Counters counters) {
+    Local l = localKey == null ? null : LOCAL.get(localKey);
+    return l == null ? counters.trialsDone.value() : l.trialsDone().sum();
+  }
+
+  /** Failed trials so far, as {@link #trialsDone}. */
+  long trialsFailed(GroupTask.Counters counters) {
+    Local l = localKey == null ? null : LOCAL.get(localKey);
+    return l == null ? counters.trialsFailed.value() : l.trialsFailed().sum();
   }
 
   /** The heads, on the driver or on an executor. */
@@ -87,11 +151,6 @@ final class RunShare implements Serializable {
       return local().heads();
     }
     return broadcast == null ? HeadStore.EMPTY : broadcast.value();
-  }
-
-  /** The piece {@code ref} stands for. */
-  Piece piece(PieceRef ref) {
-    return ref.piece != null ? ref.piece : local().pieces().get(ref.index);
   }
 
   private Local local() {
@@ -113,14 +172,12 @@ final class RunShare implements Serializable {
     }
   }
 
-  /** A task's data: its piece, or on a local master only the piece's index. */
-  static final class PieceRef implements Serializable {
+  /** A task's data: its piece (cluster), or on a local master a turn at the run's queue (null piece). */
+  static final class TaskRef implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final int index;
     private final Piece piece;
 
-    private PieceRef(int index, Piece piece) {
-      this.index = index;
+    private TaskRef(Piece piece) {
       this.piece = piece;
     }
   }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -106,7 +107,6 @@ final class SweepRunner {
     RunContext context =
         new RunContext(name, runId, Provenance.projectVersion(), Provenance.gitCommit(), spark.version(),
             System.getProperty("java.version"), Provenance.ojalgoVersion(), "driver", "driver", "driver");
-    Progress progress = new Progress(counters, todo.trialCount(), start, options.progressSeconds(), name);
     if (!pieces.isEmpty()) {
       StructType schema = ResultSchema.schema(plan.spec().registry());
       // one folder level below the run, as results of earlier versions have (run=<id>/wave=<k>), so one sweep folder
@@ -116,13 +116,17 @@ final class SweepRunner {
       // the real heads travel once per run, not with every task; on a local master the tasks use the driver's heads,
       // pieces and work
       RunShare share = RunShare.share(jsc, work, plan.spec().heads(), pieces, sweepDir + "/run=" + runId);
+      Progress progress = new Progress(() -> share.trialsDone(counters), () -> share.trialsFailed(counters),
+          todo.trialCount(), start, options.progressSeconds(), name);
       try {
         progress.start();
         jsc.setJobDescription(String.format(Locale.ROOT, "sweep %s: %d trials in %d input groups, %d pieces",
             name, todo.trialCount(), todo.groups().size(), pieces.size()));
-        // one piece per partition, largest first: Spark hands the next one to whichever slot frees up (list
-        // scheduling); each piece's file is written by its task, so there is no shuffle and no job-level commit
-        jsc.sc().runJob(jsc.parallelize(share.refs(pieces), pieces.size()).rdd(),
+        // pieces largest first, the next one to whichever slot frees up (list scheduling): on a cluster one piece per
+        // task, on a local master one task per slot taking pieces from a queue (RunShare); each piece's file is
+        // written by its task, so there is no shuffle and no job-level commit
+        List<RunShare.TaskRef> refs = share.refs(pieces, slots);
+        jsc.sc().runJob(jsc.parallelize(refs, refs.size()).rdd(),
             new GroupTask(share, counters), ClassTag$.MODULE$.apply(BoxedUnit.class));
       } finally {
         progress.stop();
@@ -173,15 +177,17 @@ final class SweepRunner {
 
   /** Logs trials done / total, elapsed and estimated time left, from a daemon thread on the driver. */
   private final class Progress implements Runnable {
-    private final GroupTask.Counters counters;
+    private final LongSupplier done;
+    private final LongSupplier failed;
     private final long total;
     private final long start;
     private final double every;
     private final String name;
     private Thread thread;
 
-    Progress(GroupTask.Counters counters, long total, long start, double every, String name) {
-      this.counters = counters;
+    Progress(LongSupplier done, LongSupplier failed, long total, long start, double every, String name) {
+      this.done = done;
+      this.failed = failed;
       this.total = total;
       this.start = start;
       this.every = every;
@@ -207,11 +213,11 @@ final class SweepRunner {
       try {
         while (!Thread.currentThread().isInterrupted()) {
           Thread.sleep((long) (every * 1000));
-          long done = counters.trialsDone.value();
+          long n = done.getAsLong();
           double elapsed = (System.nanoTime() - start) / 1e9;
-          String eta = done == 0 ? "unknown" : format(elapsed * (total - done) / done);
+          String eta = n == 0 ? "unknown" : format(elapsed * (total - n) / n);
           log.printf(Locale.ROOT, "sweep %s: %d/%d trials done (%d failed), elapsed %s, estimated time left %s%n",
-              name, done, total, counters.trialsFailed.value(), format(elapsed), eta);
+              name, n, total, failed.getAsLong(), format(elapsed), eta);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -22,9 +22,9 @@ import org.scatterbrain.jobs.sweep.SweepPlan;
 import org.scatterbrain.jobs.sweep.SweepSpec;
 
 /**
- * On a local master the tasks of a run reach the driver's own pieces, heads and work by key, and carry only a piece's
- * index; in the cluster form the heads are a broadcast and each task carries its piece (checked here on a local
- * session, where broadcasts work too; ClusterIT runs sweeps on a real standalone cluster).
+ * On a local master the tasks of a run reach the driver's own pieces, heads and work by key, one task per slot taking
+ * pieces from the run's queue; in the cluster form the heads are a broadcast and each task carries its piece (checked
+ * here on a local session, where broadcasts work too; ClusterIT runs sweeps on a real standalone cluster).
  */
 class RunShareTest {
   private static SparkSession spark;
@@ -60,26 +60,44 @@ class RunShareTest {
     return b.size();
   }
 
+  /** The pieces {@code share}'s tasks run, by task, each task's data sent through Java serialisation first. */
+  private static List<List<Piece>> runAll(RunShare share, List<RunShare.TaskRef> refs) throws IOException {
+    List<List<Piece>> byTask = new java.util.ArrayList<>();
+    for (RunShare.TaskRef ref : refs) {
+      List<Piece> ran = new java.util.ArrayList<>();
+      roundTrip(share).runPieces(roundTrip(ref), ran::add);
+      byTask.add(ran);
+    }
+    return byTask;
+  }
+
   @Test
-  void aLocalTaskCarriesAnIndexAndFindsTheDriversObjects() throws IOException {
+  void aLocalTaskPerSlotTakesTheDriversPiecesFromTheQueue() throws IOException {
     List<Piece> pieces = pieces();
+    assertTrue(pieces.size() > 2, "pieces: " + pieces.size());
     HeadStore heads = new HeadStore(Map.of("h", new HeadStore.Arrays(new double[64], new double[64], new double[64])));
     PieceWork work = new PieceWork(null, null, null, "file:/nowhere");
     RunShare share = RunShare.share(jsc, work, heads, pieces, "run-a");
     try {
-      List<RunShare.PieceRef> refs = share.refs(pieces);
-      assertEquals(pieces.size(), refs.size());
-      for (int i = 0; i < refs.size(); i++) {
-        assertSame(pieces.get(i), share.piece(refs.get(i)));
-        // an index, not the piece's trials: the class descriptor, an int and a null (125 bytes), where the piece itself
-        // is kilobytes
-        assertTrue(serialisedSize(refs.get(i)) < 200, "ref of piece " + i + ": " + serialisedSize(refs.get(i)));
-        assertTrue(serialisedSize(pieces.get(i)) > 1000, "piece " + i);
+      List<RunShare.TaskRef> refs = share.refs(pieces, 2);
+      assertEquals(2, refs.size(), "one task per slot");
+      for (RunShare.TaskRef ref : refs) {
+        // a turn at the queue, not a piece's trials: the class descriptor and a null, where a piece is kilobytes
+        assertTrue(serialisedSize(ref) < 200, "ref: " + serialisedSize(ref));
       }
+      assertTrue(serialisedSize(pieces.get(0)) > 1000);
       assertSame(heads, share.heads());
       assertSame(work, share.work());
       // the handle itself is a key: small whatever the heads weigh
       assertTrue(serialisedSize(share) < 300, "handle: " + serialisedSize(share));
+      // the driver's own piece objects, every one once, in the plan's order (largest first); here the first task
+      // drains the queue, as a task does when the other slot is still busy
+      List<List<Piece>> ran = runAll(share, refs);
+      assertEquals(pieces.size(), ran.get(0).size());
+      for (int i = 0; i < pieces.size(); i++) {
+        assertSame(pieces.get(i), ran.get(0).get(i));
+      }
+      assertEquals(List.of(), ran.get(1));
       IllegalStateException twice =
           assertThrows(IllegalStateException.class, () -> RunShare.share(jsc, work, heads, pieces, "run-a"));
       assertTrue(twice.getMessage().contains("run-a"), twice.getMessage());
@@ -87,9 +105,69 @@ class RunShareTest {
       share.release();
     }
     IllegalStateException gone =
-        assertThrows(IllegalStateException.class, () -> share.piece(share.refs(pieces).get(0)));
+        assertThrows(IllegalStateException.class, () -> share.runPieces(share.refs(pieces, 2).get(0), p -> {}));
     assertTrue(gone.getMessage().contains("run-a") && gone.getMessage().contains("after its run ended"),
         gone.getMessage());
+  }
+
+  @Test
+  void localTasksShareTheQueueAndAFailedPieceGoesBackForTheRetry() throws Exception {
+    List<Piece> pieces = pieces();
+    GroupTask.Counters counters = new GroupTask.Counters(jsc.sc());
+    RunShare share = RunShare.share(jsc, new PieceWork(null, null, null, "q"), HeadStore.EMPTY, pieces, "run-q");
+    try {
+      assertEquals(1, share.refs(pieces.subList(0, 1), 4).size(), "no more tasks than pieces");
+      List<RunShare.TaskRef> refs = share.refs(pieces, 2);
+      // two tasks at once, each piece slow enough that both take some: every piece runs exactly once
+      java.util.Set<Piece> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.CountDownLatch bothStarted = new java.util.concurrent.CountDownLatch(2);
+      java.util.function.Consumer<Piece> run = p -> {
+        runs.incrementAndGet();
+        seen.add(p);
+        bothStarted.countDown();
+        try {
+          // the first piece of each task waits for the other task's first: both tasks take pieces
+          bothStarted.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+        share.counted(3, 1);
+      };
+      Thread other = new Thread(() -> share.runPieces(refs.get(1), run));
+      other.start();
+      share.runPieces(refs.get(0), run);
+      other.join();
+      assertEquals(pieces.size(), runs.get());
+      assertEquals(pieces.size(), seen.size());
+      // live counts for the progress log, before any task has ended
+      assertEquals(3L * pieces.size(), share.trialsDone(counters));
+      assertEquals(pieces.size(), share.trialsFailed(counters));
+    } finally {
+      share.release();
+    }
+    // after the run the driver's accumulators count
+    assertEquals(0, share.trialsDone(counters));
+
+    RunShare retried = RunShare.share(jsc, new PieceWork(null, null, null, "r"), HeadStore.EMPTY, pieces, "run-r");
+    try {
+      RunShare.TaskRef ref = retried.refs(pieces, 1).get(0);
+      List<Piece> ran = new java.util.ArrayList<>();
+      IllegalStateException boom = assertThrows(IllegalStateException.class, () -> retried.runPieces(ref, p -> {
+        if (ran.size() == 1) {
+          throw new IllegalStateException("disk full");
+        }
+        ran.add(p);
+      }));
+      assertEquals("disk full", boom.getMessage());
+      // the retry (the same task data) runs the failed piece first, then the rest
+      List<Piece> again = new java.util.ArrayList<>();
+      retried.runPieces(ref, again::add);
+      assertEquals(pieces.subList(1, pieces.size()), again);
+      assertSame(pieces.get(1), again.get(0));
+    } finally {
+      retried.release();
+    }
   }
 
   @Test
@@ -104,8 +182,13 @@ class RunShareTest {
       assertEquals(0, a.heads().size());
       // equal pieces, but each run finds its own objects
       assertEquals(pieces.get(0), other.get(0));
-      assertSame(other.get(0), b.piece(b.refs(other).get(0)));
-      assertSame(pieces.get(0), a.piece(a.refs(pieces).get(0)));
+      List<Piece> ranB = new java.util.ArrayList<>();
+      b.runPieces(b.refs(other, 1).get(0), ranB::add);
+      List<Piece> ranA = new java.util.ArrayList<>();
+      a.runPieces(a.refs(pieces, 1).get(0), ranA::add);
+      assertSame(other.get(0), ranB.get(0));
+      assertSame(pieces.get(0), ranA.get(0));
+      assertEquals(other.size(), ranB.size());
     } finally {
       a.release();
       b.release();
@@ -118,13 +201,17 @@ class RunShareTest {
     HeadStore heads = new HeadStore(Map.of("h", new HeadStore.Arrays(new double[64], new double[64], new double[64])));
     PieceWork work = new PieceWork(null, null, null, "file:/nowhere");
     RunShare share = RunShare.share(jsc, work, heads, pieces, "run-c", false);
-    List<RunShare.PieceRef> refs = share.refs(pieces);
-    // what a task receives: the handle and its ref, each through Java serialisation
+    List<RunShare.TaskRef> refs = share.refs(pieces, 2);
+    assertEquals(pieces.size(), refs.size(), "one task per piece, whatever the slots");
+    // what a task receives: the handle and its ref, each through Java serialisation; each runs its own piece only
     RunShare shipped = roundTrip(share);
+    List<List<Piece>> ran = runAll(share, refs);
     for (int i = 0; i < refs.size(); i++) {
-      assertEquals(pieces.get(i), shipped.piece(roundTrip(refs.get(i))));
+      assertEquals(List.of(pieces.get(i)), ran.get(i));
       assertTrue(serialisedSize(refs.get(i)) > 1000, "a ref carries its piece");
     }
+    shipped.counted(5, 0);
+    assertEquals(0, shipped.trialsDone(new GroupTask.Counters(jsc.sc())), "the accumulators count, not the share");
     assertEquals(1, shipped.heads().size());
     assertEquals(64, shipped.heads().get("h").q().length);
     assertTrue(shipped.work() != null);
