@@ -122,22 +122,27 @@ class RunShareTest {
       java.util.Set<Piece> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
       java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
       java.util.concurrent.CountDownLatch bothStarted = new java.util.concurrent.CountDownLatch(2);
+      Map<String, Integer> byThread = new java.util.concurrent.ConcurrentHashMap<>();
       java.util.function.Consumer<Piece> run = p -> {
         runs.incrementAndGet();
         seen.add(p);
+        byThread.merge(Thread.currentThread().getName(), 1, Integer::sum);
         bothStarted.countDown();
         try {
-          // the first piece of each task waits for the other task's first: both tasks take pieces
-          bothStarted.await(10, java.util.concurrent.TimeUnit.SECONDS);
+          // the first piece of each task waits for the other task's first, so both tasks take pieces
+          if (!bothStarted.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the other task took no piece in 30 s");
+          }
         } catch (InterruptedException e) {
           throw new IllegalStateException(e);
         }
         share.counted(3, 1);
       };
-      Thread other = new Thread(() -> share.runPieces(refs.get(1), run));
+      Thread other = new Thread(() -> share.runPieces(refs.get(1), run), "task-1");
       other.start();
       share.runPieces(refs.get(0), run);
       other.join();
+      assertEquals(2, byThread.size(), "pieces by task: " + byThread);
       assertEquals(pieces.size(), runs.get());
       assertEquals(pieces.size(), seen.size());
       // live counts for the progress log, before any task has ended
