@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -41,18 +42,21 @@ final class RunShare implements Serializable {
   /** The heads and pieces of the local runs in this JVM, by run key (one entry per running sweep job). */
   private static final Map<String, Local> LOCAL = new ConcurrentHashMap<>();
 
-  /** A local run: the driver's objects, the pieces not yet taken (indices, largest first) and live counts. */
+  /** A local run: the driver's objects, the pieces not yet taken (indices, largest first) and the counts. */
   private record Local(PieceWork work, HeadStore heads, List<Piece> pieces, ConcurrentLinkedDeque<Integer> queue,
-      LongAdder trialsDone, LongAdder trialsFailed) {}
+      Tally tally) {}
 
   private final PieceWork work;
   private final Broadcast<HeadStore> broadcast;
   private final String localKey;
+  /** On the driver of a local run, its counts (read after the run too); null elsewhere. */
+  private final transient Tally own;
 
-  private RunShare(PieceWork work, Broadcast<HeadStore> broadcast, String localKey) {
+  private RunShare(PieceWork work, Broadcast<HeadStore> broadcast, String localKey, Tally own) {
     this.work = work;
     this.broadcast = broadcast;
     this.localKey = localKey;
+    this.own = own;
   }
 
   /**
@@ -73,13 +77,13 @@ final class RunShare implements Serializable {
       for (int i = 0; i < pieces.size(); i++) {
         queue.add(i);
       }
-      Local l = new Local(work, heads, List.copyOf(pieces), queue, new LongAdder(), new LongAdder());
+      Local l = new Local(work, heads, List.copyOf(pieces), queue, new Tally());
       if (LOCAL.putIfAbsent(key, l) != null) {
         throw new IllegalStateException("run " + key + " is already running in this JVM");
       }
-      return new RunShare(null, null, key);
+      return new RunShare(null, null, key, l.tally());
     }
-    return new RunShare(work, heads.size() == 0 ? null : jsc.broadcast(heads), null);
+    return new RunShare(work, heads.size() == 0 ? null : jsc.broadcast(heads), null, null);
   }
 
   /** The work of a piece, on the driver or on an executor. */
@@ -122,27 +126,22 @@ final class RunShare implements Serializable {
   }
 
   /**
-   * Counts a finished piece's trials for the progress log: on a local master live, as each piece ends (a task's
-   * accumulators reach the driver only when the task ends, and a local task runs many pieces).
+   * Counts a finished piece (its file written): on a cluster in the task's accumulators {@code counters}, which reach
+   * the driver when the task succeeds, so a retried task's pieces count once; on a local master in the run's counts
+   * in this JVM, at once: a local task runs many pieces, and a failed one's finished pieces are on disk and taken
+   * from the queue, so they count although its accumulators would not.
    */
-  void counted(long trials, long failed) {
+  void count(PieceWork.Outcome o, GroupTask.Counters counters) {
     if (localKey != null) {
-      Local l = local();
-      l.trialsDone().add(trials);
-      l.trialsFailed().add(failed);
+      local().tally().add(o);
+    } else {
+      counters.add(o);
     }
   }
 
-  /** Trials done so far, as the driver knows them: live on a local master, else as the finished tasks counted. */
-  long trialsDone(GroupTask.Counters counters) {
-    Local l = localKey == null ? null : LOCAL.get(localKey);
-    return l == null ? counters.trialsDone.value() : l.trialsDone().sum();
-  }
-
-  /** Failed trials so far, as {@link #trialsDone}. */
-  long trialsFailed(GroupTask.Counters counters) {
-    Local l = localKey == null ? null : LOCAL.get(localKey);
-    return l == null ? counters.trialsFailed.value() : l.trialsFailed().sum();
+  /** What the run's finished pieces did, as the driver knows it now (the run's counts, or {@code counters}). */
+  GroupTask.Totals totals(GroupTask.Counters counters) {
+    return own != null ? own.totals() : counters.totals();
   }
 
   /** The heads, on the driver or on an executor. */
@@ -169,6 +168,33 @@ final class RunShare implements Serializable {
     }
     if (localKey != null) {
       LOCAL.remove(localKey);
+    }
+  }
+
+  /** The counts of a local run, added to by its tasks as each piece ends. */
+  private static final class Tally {
+    private final LongAdder trialsDone = new LongAdder();
+    private final LongAdder trialsFailed = new LongAdder();
+    private final LongAdder exactReferences = new LongAdder();
+    private final DoubleAdder taskSeconds = new DoubleAdder();
+    private final DoubleAdder exactSeconds = new DoubleAdder();
+    private final DoubleAdder estimatorSeconds = new DoubleAdder();
+
+    // done is added before failed and read after it, so a reader never sees more failed trials than done ones
+    void add(PieceWork.Outcome o) {
+      trialsDone.add(o.trials());
+      trialsFailed.add(o.failed());
+      exactReferences.add(o.groups());
+      exactSeconds.add(o.exactSeconds());
+      estimatorSeconds.add(o.estimatorSeconds());
+      taskSeconds.add(o.seconds());
+    }
+
+    GroupTask.Totals totals() {
+      long failed = trialsFailed.sum();
+      long done = trialsDone.sum();
+      return new GroupTask.Totals(done, failed, exactReferences.sum(), taskSeconds.sum(), exactSeconds.sum(),
+          estimatorSeconds.sum());
     }
   }
 

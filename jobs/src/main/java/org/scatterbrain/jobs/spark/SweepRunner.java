@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
@@ -107,6 +107,7 @@ final class SweepRunner {
     RunContext context =
         new RunContext(name, runId, Provenance.projectVersion(), Provenance.gitCommit(), spark.version(),
             System.getProperty("java.version"), Provenance.ojalgoVersion(), "driver", "driver", "driver");
+    GroupTask.Totals totals = GroupTask.Totals.NONE;
     if (!pieces.isEmpty()) {
       StructType schema = ResultSchema.schema(plan.spec().registry());
       // one folder level below the run, as results of earlier versions have (run=<id>/wave=<k>), so one sweep folder
@@ -116,8 +117,8 @@ final class SweepRunner {
       // the real heads travel once per run, not with every task; on a local master the tasks use the driver's heads,
       // pieces and work
       RunShare share = RunShare.share(jsc, work, plan.spec().heads(), pieces, sweepDir + "/run=" + runId);
-      Progress progress = new Progress(() -> share.trialsDone(counters), () -> share.trialsFailed(counters),
-          todo.trialCount(), start, options.progressSeconds(), name);
+      Progress progress = new Progress(() -> share.totals(counters), todo.trialCount(), start,
+          options.progressSeconds(), name);
       try {
         progress.start();
         jsc.setJobDescription(String.format(Locale.ROOT, "sweep %s: %d trials in %d input groups, %d pieces",
@@ -133,11 +134,12 @@ final class SweepRunner {
         jsc.clearJobGroup();
         share.release();
       }
+      totals = share.totals(counters);
     }
     double wall = (System.nanoTime() - start) / 1e9;
-    return new Report(sweepDir, runId, planned, skipped, counters.trialsDone.value(),
-        counters.trialsFailed.value(), todo.groups().size(), counters.exactReferences.value(), wall,
-        counters.taskSeconds.value(), counters.exactSeconds.value(), counters.estimatorSeconds.value(), slots);
+    return new Report(sweepDir, runId, planned, skipped, totals.trialsDone(), totals.trialsFailed(),
+        todo.groups().size(), totals.exactReferences(), wall, totals.taskSeconds(), totals.exactSeconds(),
+        totals.estimatorSeconds(), slots);
   }
 
   /**
@@ -177,17 +179,15 @@ final class SweepRunner {
 
   /** Logs trials done / total, elapsed and estimated time left, from a daemon thread on the driver. */
   private final class Progress implements Runnable {
-    private final LongSupplier done;
-    private final LongSupplier failed;
+    private final Supplier<GroupTask.Totals> counts;
     private final long total;
     private final long start;
     private final double every;
     private final String name;
     private Thread thread;
 
-    Progress(LongSupplier done, LongSupplier failed, long total, long start, double every, String name) {
-      this.done = done;
-      this.failed = failed;
+    Progress(Supplier<GroupTask.Totals> counts, long total, long start, double every, String name) {
+      this.counts = counts;
       this.total = total;
       this.start = start;
       this.every = every;
@@ -213,11 +213,12 @@ final class SweepRunner {
       try {
         while (!Thread.currentThread().isInterrupted()) {
           Thread.sleep((long) (every * 1000));
-          long n = done.getAsLong();
+          GroupTask.Totals now = counts.get();
+          long n = now.trialsDone();
           double elapsed = (System.nanoTime() - start) / 1e9;
           String eta = n == 0 ? "unknown" : format(elapsed * (total - n) / n);
           log.printf(Locale.ROOT, "sweep %s: %d/%d trials done (%d failed), elapsed %s, estimated time left %s%n",
-              name, n, total, failed.getAsLong(), format(elapsed), eta);
+              name, n, total, now.trialsFailed(), format(elapsed), eta);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

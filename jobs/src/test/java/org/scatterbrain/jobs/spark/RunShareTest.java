@@ -136,7 +136,7 @@ class RunShareTest {
         } catch (InterruptedException e) {
           throw new IllegalStateException(e);
         }
-        share.counted(3, 1);
+        share.count(new PieceWork.Outcome(2, 3, 1, 0.5, 0.25, 1.0), counters);
       };
       Thread other = new Thread(() -> share.runPieces(refs.get(1), run), "task-1");
       other.start();
@@ -145,31 +145,42 @@ class RunShareTest {
       assertEquals(2, byThread.size(), "pieces by task: " + byThread);
       assertEquals(pieces.size(), runs.get());
       assertEquals(pieces.size(), seen.size());
-      // live counts for the progress log, before any task has ended
-      assertEquals(3L * pieces.size(), share.trialsDone(counters));
-      assertEquals(pieces.size(), share.trialsFailed(counters));
+      // counted in this JVM as each piece ends, before any task has: the progress log is live
+      GroupTask.Totals live = share.totals(counters);
+      assertEquals(3L * pieces.size(), live.trialsDone());
+      assertEquals(pieces.size(), live.trialsFailed());
+      assertEquals(2L * pieces.size(), live.exactReferences());
+      assertEquals(1.0 * pieces.size(), live.taskSeconds(), 1e-12);
     } finally {
       share.release();
     }
-    // after the run the driver's accumulators count
-    assertEquals(0, share.trialsDone(counters));
+    // the driver still has the run's counts after it ended; the accumulators were not used
+    assertEquals(3L * pieces.size(), share.totals(counters).trialsDone());
+    assertEquals(GroupTask.Totals.NONE, counters.totals());
 
     RunShare retried = RunShare.share(jsc, new PieceWork(null, null, null, "r"), HeadStore.EMPTY, pieces, "run-r");
     try {
       RunShare.TaskRef ref = retried.refs(pieces, 1).get(0);
+      PieceWork.Outcome one = new PieceWork.Outcome(1, 4, 0, 0.5, 0.25, 1.0);
       List<Piece> ran = new java.util.ArrayList<>();
       IllegalStateException boom = assertThrows(IllegalStateException.class, () -> retried.runPieces(ref, p -> {
         if (ran.size() == 1) {
           throw new IllegalStateException("disk full");
         }
         ran.add(p);
+        retried.count(one, counters);
       }));
       assertEquals("disk full", boom.getMessage());
       // the retry (the same task data) runs the failed piece first, then the rest
       List<Piece> again = new java.util.ArrayList<>();
-      retried.runPieces(ref, again::add);
+      retried.runPieces(ref, p -> {
+        again.add(p);
+        retried.count(one, counters);
+      });
       assertEquals(pieces.subList(1, pieces.size()), again);
       assertSame(pieces.get(1), again.get(0));
+      // the failed task's finished piece counts, although a failed task's accumulators never reach the driver
+      assertEquals(4L * pieces.size(), retried.totals(counters).trialsDone());
     } finally {
       retried.release();
     }
@@ -215,8 +226,10 @@ class RunShareTest {
       assertEquals(List.of(pieces.get(i)), ran.get(i));
       assertTrue(serialisedSize(refs.get(i)) > 1000, "a ref carries its piece");
     }
-    shipped.counted(5, 0);
-    assertEquals(0, shipped.trialsDone(new GroupTask.Counters(jsc.sc())), "the accumulators count, not the share");
+    // on a cluster a piece counts in the task's accumulators (here the driver's own, as no task ran)
+    GroupTask.Counters counters = new GroupTask.Counters(jsc.sc());
+    shipped.count(new PieceWork.Outcome(1, 5, 0, 0.5, 0.25, 1.0), counters);
+    assertEquals(5, share.totals(counters).trialsDone());
     assertEquals(1, shipped.heads().size());
     assertEquals(64, shipped.heads().get("h").q().length);
     assertTrue(shipped.work() != null);
