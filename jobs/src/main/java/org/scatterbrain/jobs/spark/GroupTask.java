@@ -51,6 +51,12 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.T
       double estimatorSeconds) {
     /** A run with nothing to do. */
     static final Totals NONE = new Totals(0, 0, 0, 0, 0, 0);
+
+    /** These and the piece {@code o}. */
+    Totals plus(PieceWork.Outcome o) {
+      return new Totals(trialsDone + o.trials(), trialsFailed + o.failed(), exactReferences + o.groups(),
+          taskSeconds + o.seconds(), exactSeconds + o.exactSeconds(), estimatorSeconds + o.estimatorSeconds());
+    }
   }
 
   /**

@@ -6,8 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.DoubleAdder;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -171,30 +170,16 @@ final class RunShare implements Serializable {
     }
   }
 
-  /** The counts of a local run, added to by its tasks as each piece ends. */
+  /** The counts of a local run, added to by its tasks as each piece ends; read as one consistent snapshot. */
   private static final class Tally {
-    private final LongAdder trialsDone = new LongAdder();
-    private final LongAdder trialsFailed = new LongAdder();
-    private final LongAdder exactReferences = new LongAdder();
-    private final DoubleAdder taskSeconds = new DoubleAdder();
-    private final DoubleAdder exactSeconds = new DoubleAdder();
-    private final DoubleAdder estimatorSeconds = new DoubleAdder();
+    private final AtomicReference<GroupTask.Totals> totals = new AtomicReference<>(GroupTask.Totals.NONE);
 
-    // done is added before failed and read after it, so a reader never sees more failed trials than done ones
     void add(PieceWork.Outcome o) {
-      trialsDone.add(o.trials());
-      trialsFailed.add(o.failed());
-      exactReferences.add(o.groups());
-      exactSeconds.add(o.exactSeconds());
-      estimatorSeconds.add(o.estimatorSeconds());
-      taskSeconds.add(o.seconds());
+      totals.updateAndGet(t -> t.plus(o));
     }
 
     GroupTask.Totals totals() {
-      long failed = trialsFailed.sum();
-      long done = trialsDone.sum();
-      return new GroupTask.Totals(done, failed, exactReferences.sum(), taskSeconds.sum(), exactSeconds.sum(),
-          estimatorSeconds.sum());
+      return totals.get();
     }
   }
 
