@@ -35,7 +35,7 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.T
   @Override
   public BoxedUnit apply(TaskContext context, Iterator<RunShare.TaskRef> refs) {
     while (refs.hasNext()) {
-      share.runPieces(refs.next(), this);
+      share.runPieces(refs.next(), context, this);
     }
     return BoxedUnit.UNIT;
   }
@@ -47,14 +47,14 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.T
   }
 
   /** What the finished pieces of a run did, as the driver reads it for progress and the report. */
-  record Totals(long trialsDone, long trialsFailed, long exactReferences, double taskSeconds, double exactSeconds,
-      double estimatorSeconds) {
+  record Totals(long pieces, long trialsDone, long trialsFailed, long exactReferences, double taskSeconds,
+      double exactSeconds, double estimatorSeconds) {
     /** A run with nothing to do. */
-    static final Totals NONE = new Totals(0, 0, 0, 0, 0, 0);
+    static final Totals NONE = new Totals(0, 0, 0, 0, 0, 0, 0);
 
     /** These and the piece {@code o}. */
     Totals plus(PieceWork.Outcome o) {
-      return new Totals(trialsDone + o.trials(), trialsFailed + o.failed(), exactReferences + o.groups(),
+      return new Totals(pieces + 1, trialsDone + o.trials(), trialsFailed + o.failed(), exactReferences + o.groups(),
           taskSeconds + o.seconds(), exactSeconds + o.exactSeconds(), estimatorSeconds + o.estimatorSeconds());
     }
   }
@@ -66,6 +66,7 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.T
    */
   static final class Counters implements Serializable {
     private static final long serialVersionUID = 1L;
+    private final LongAccumulator pieces;
     private final LongAccumulator trialsDone;
     private final LongAccumulator trialsFailed;
     private final LongAccumulator exactReferences;
@@ -75,6 +76,7 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.T
 
     /** Registers the counters with {@code sc}. */
     Counters(org.apache.spark.SparkContext sc) {
+      pieces = sc.longAccumulator("pieces done");
       trialsDone = sc.longAccumulator("trials done");
       trialsFailed = sc.longAccumulator("trials failed");
       exactReferences = sc.longAccumulator("exact references");
@@ -85,6 +87,7 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.T
 
     /** Counts a finished piece (in a task: it reaches the driver when the task succeeds). */
     void add(PieceWork.Outcome o) {
+      pieces.add(1);
       exactReferences.add(o.groups());
       exactSeconds.add(o.exactSeconds());
       estimatorSeconds.add(o.estimatorSeconds());
@@ -95,8 +98,8 @@ final class GroupTask extends AbstractFunction2<TaskContext, Iterator<RunShare.T
 
     /** What the driver's accumulators hold (on the driver). */
     Totals totals() {
-      return new Totals(trialsDone.value(), trialsFailed.value(), exactReferences.value(), taskSeconds.value(),
-          exactSeconds.value(), estimatorSeconds.value());
+      return new Totals(pieces.value(), trialsDone.value(), trialsFailed.value(), exactReferences.value(),
+          taskSeconds.value(), exactSeconds.value(), estimatorSeconds.value());
     }
   }
 }

@@ -6,8 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.TaskContext;
+import org.apache.spark.TaskKilledException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.scatterbrain.jobs.sweep.HeadStore;
@@ -27,9 +33,10 @@ import org.scatterbrain.jobs.sweep.Piece;
  *       {@code minilm.conf} in a fresh JVM, the broadcast took 0.15 s before the first task, and the first
  *       (de)serialisation of the records about 0.2 s more. There is one task per slot, and each takes the run's next
  *       piece from a queue in this JVM until none is left: the same list scheduling as one task per piece, without
- *       Spark's 15-60 ms between a task's end and the next one's start in a fresh JVM (measured on {@code
- *       minilm.conf}: 0.27 core-seconds in 13 pieces, 2 points of its time). A piece that throws goes back to the
- *       front of the queue, so a retried task (a {@code local[n,f]} master) runs it again.
+ *       Spark's 12-60 ms between a task's end and the next one's start in a fresh JVM (measured on {@code
+ *       minilm.conf}: 0.27 core-seconds in 13 pieces, 2 points of its time). A killed task (the job aborted or
+ *       cancelled) takes no further piece. A {@code local[n,f]} master, which retries a failed task up to f times,
+ *       gets the cluster form: Spark's retries are per task, so a task must be one piece.
  * </ul>
  *
  * <p>The handle is what a task carries: a broadcast reference, or a key. {@link #release()} ends the sharing when the
@@ -59,13 +66,14 @@ final class RunShare implements Serializable {
   }
 
   /**
-   * Shares {@code work}, {@code heads} and {@code pieces} with the executors of {@code jsc} for the run with key {@code
-   * key} (unique among the runs of this JVM).
+   * Shares {@code work}, {@code heads} and {@code pieces} with the executors of {@code jsc} for the run named {@code
+   * key}: in the local form on a local master that does not retry tasks, else in the cluster form.
    */
   static RunShare share(JavaSparkContext jsc, PieceWork work, HeadStore heads, List<Piece> pieces, String key) {
     // with a child-first executor class loader the tasks would see another copy of this class, and of its map
-    return share(jsc, work, heads, pieces, key,
-        jsc.isLocal() && !jsc.getConf().getBoolean("spark.executor.userClassPathFirst", false));
+    boolean local = LocalMaster.of(jsc.master()).map(m -> m.maxFailures() == 1).orElse(false)
+        && !jsc.getConf().getBoolean("spark.executor.userClassPathFirst", false);
+    return share(jsc, work, heads, pieces, key, local);
   }
 
   /** {@link #share(JavaSparkContext, PieceWork, HeadStore, List, String)} in the local form or the cluster form. */
@@ -77,12 +85,36 @@ final class RunShare implements Serializable {
         queue.add(i);
       }
       Local l = new Local(work, heads, List.copyOf(pieces), queue, new Tally());
-      if (LOCAL.putIfAbsent(key, l) != null) {
-        throw new IllegalStateException("run " + key + " is already running in this JVM");
-      }
-      return new RunShare(null, null, key, l.tally());
+      // unique: a task of an earlier run of the same name that is still ending never finds this run
+      String unique = key + "#" + UUID.randomUUID();
+      LOCAL.put(unique, l);
+      return new RunShare(null, null, unique, l.tally());
     }
     return new RunShare(work, heads.size() == 0 ? null : jsc.broadcast(heads), null, null);
+  }
+
+  /**
+   * A local master as Spark reads it ({@code local}, {@code local[n]}, {@code local[*]}, {@code local[n,f]}): its
+   * cores and how many times a task may fail (1: a failed task ends the job).
+   */
+  record LocalMaster(int cores, int maxFailures) {
+    private static final Pattern FORM = Pattern.compile("local(?:\\[([0-9]+|\\*)(?:\\s*,\\s*([0-9]+))?\\])?");
+
+    /** {@code master} as a local master, or empty (a cluster, {@code local-cluster[...]}). */
+    static Optional<LocalMaster> of(String master) {
+      Matcher m = FORM.matcher(master == null ? "" : master.trim());
+      if (!m.matches()) {
+        return Optional.empty();
+      }
+      int cores = m.group(1) == null ? 1
+          : m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
+      return Optional.of(new LocalMaster(cores, m.group(2) == null ? 1 : Integer.parseInt(m.group(2))));
+    }
+
+    /** Tasks that run at once with {@code taskCpus} cores each (at least 1). */
+    int slots(int taskCpus) {
+      return Math.max(1, cores / Math.max(1, taskCpus));
+    }
   }
 
   /** The work of a piece, on the driver or on an executor. */
@@ -105,30 +137,35 @@ final class RunShare implements Serializable {
 
   /**
    * Runs the pieces task data {@code ref} stands for with {@code run}: its piece, or on a local master the queue's
-   * next pieces until none is left. A piece whose run throws is put back first in the queue before the exception
-   * goes on.
+   * next pieces until none is left or the task is killed ({@code context}, null outside a task, says so; the piece
+   * running then finishes, as a piece on a cluster does).
    */
-  void runPieces(TaskRef ref, Consumer<Piece> run) {
+  void runPieces(TaskRef ref, TaskContext context, Consumer<Piece> run) {
     if (ref.piece != null) {
       run.accept(ref.piece);
       return;
     }
     Local l = local();
-    for (Integer i = l.queue().poll(); i != null; i = l.queue().poll()) {
-      try {
-        run.accept(l.pieces().get(i));
-      } catch (RuntimeException | Error e) {
-        l.queue().addFirst(i);
-        throw e;
+    while (true) {
+      if (context != null) {
+        context.killTaskIfInterrupted();
       }
+      if (Thread.currentThread().isInterrupted()) {
+        throw new TaskKilledException("interrupted");
+      }
+      Integer i = l.queue().poll();
+      if (i == null) {
+        return;
+      }
+      run.accept(l.pieces().get(i));
     }
   }
 
   /**
    * Counts a finished piece (its file written): on a cluster in the task's accumulators {@code counters}, which reach
-   * the driver when the task succeeds, so a retried task's pieces count once; on a local master in the run's counts
-   * in this JVM, at once: a local task runs many pieces, and a failed one's finished pieces are on disk and taken
-   * from the queue, so they count although its accumulators would not.
+   * the driver when the task succeeds, so a retried task's piece counts once; on a local master in the run's counts
+   * in this JVM, at once, for the progress log: a local task runs many pieces, and its accumulators would reach the
+   * driver only when it ends.
    */
   void count(PieceWork.Outcome o, GroupTask.Counters counters) {
     if (localKey != null) {
@@ -166,7 +203,10 @@ final class RunShare implements Serializable {
       broadcast.destroy();
     }
     if (localKey != null) {
-      LOCAL.remove(localKey);
+      Local l = LOCAL.remove(localKey);
+      if (l != null) {
+        l.queue().clear(); // a task still running takes no further piece
+      }
     }
   }
 

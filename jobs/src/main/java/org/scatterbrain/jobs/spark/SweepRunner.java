@@ -97,7 +97,10 @@ final class SweepRunner {
     SweepPlan todo = plan.without(t -> done.contains(t.trialId()));
     int skipped = planned - todo.trialCount();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int slots = Math.max(1, jsc.defaultParallelism());
+    // a local master runs as many tasks at once as its cores allow, whatever spark.default.parallelism says
+    int slots = RunShare.LocalMaster.of(jsc.master())
+        .map(m -> m.slots(jsc.getConf().getInt("spark.task.cpus", 1)))
+        .orElse(Math.max(1, jsc.defaultParallelism()));
     List<Piece> pieces = todo.pieces(slots, options.partitions(), options.maxGroups(), options.pieceSeconds());
     log.printf(Locale.ROOT, "sweep %s: %d trials in %d input groups planned; %d already done%s; %d to run on %d slots "
             + "in %d committed pieces%n",
@@ -135,6 +138,12 @@ final class SweepRunner {
         share.release();
       }
       totals = share.totals(counters);
+      if (totals.pieces() != pieces.size()) {
+        // the job succeeded, so every piece should have been run and counted: never report a partial run as done
+        throw new IllegalStateException(String.format(Locale.ROOT, "sweep %s: the job ended with %d of its %d pieces "
+            + "done; the results folder keeps those, and the same command again computes the rest", name,
+            totals.pieces(), pieces.size()));
+      }
     }
     double wall = (System.nanoTime() - start) / 1e9;
     return new Report(sweepDir, runId, planned, skipped, totals.trialsDone(), totals.trialsFailed(),

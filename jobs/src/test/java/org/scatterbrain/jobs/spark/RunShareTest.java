@@ -65,7 +65,7 @@ class RunShareTest {
     List<List<Piece>> byTask = new java.util.ArrayList<>();
     for (RunShare.TaskRef ref : refs) {
       List<Piece> ran = new java.util.ArrayList<>();
-      roundTrip(share).runPieces(roundTrip(ref), ran::add);
+      roundTrip(share).runPieces(roundTrip(ref), null, ran::add);
       byTask.add(ran);
     }
     return byTask;
@@ -98,20 +98,23 @@ class RunShareTest {
         assertSame(pieces.get(i), ran.get(0).get(i));
       }
       assertEquals(List.of(), ran.get(1));
-      IllegalStateException twice =
-          assertThrows(IllegalStateException.class, () -> RunShare.share(jsc, work, heads, pieces, "run-a"));
-      assertTrue(twice.getMessage().contains("run-a"), twice.getMessage());
+      // a second run of the same name (an earlier one still ending) is a run of its own
+      RunShare again = RunShare.share(jsc, work, heads, pieces, "run-a");
+      List<Piece> ranAgain = new java.util.ArrayList<>();
+      again.runPieces(again.refs(pieces, 1).get(0), null, ranAgain::add);
+      again.release();
+      assertEquals(pieces, ranAgain);
     } finally {
       share.release();
     }
-    IllegalStateException gone =
-        assertThrows(IllegalStateException.class, () -> share.runPieces(share.refs(pieces, 2).get(0), p -> {}));
+    IllegalStateException gone = assertThrows(IllegalStateException.class,
+        () -> share.runPieces(share.refs(pieces, 2).get(0), null, p -> {}));
     assertTrue(gone.getMessage().contains("run-a") && gone.getMessage().contains("after its run ended"),
         gone.getMessage());
   }
 
   @Test
-  void localTasksShareTheQueueAndAFailedPieceGoesBackForTheRetry() throws Exception {
+  void localTasksShareTheQueueAndStopWhenInterrupted() throws Exception {
     List<Piece> pieces = pieces();
     GroupTask.Counters counters = new GroupTask.Counters(jsc.sc());
     RunShare share = RunShare.share(jsc, new PieceWork(null, null, null, "q"), HeadStore.EMPTY, pieces, "run-q");
@@ -138,10 +141,18 @@ class RunShareTest {
         }
         share.count(new PieceWork.Outcome(2, 3, 1, 0.5, 0.25, 1.0), counters);
       };
-      Thread other = new Thread(() -> share.runPieces(refs.get(1), run), "task-1");
+      java.util.concurrent.atomic.AtomicReference<Throwable> otherFailed = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread other = new Thread(() -> {
+        try {
+          share.runPieces(refs.get(1), null, run);
+        } catch (Throwable e) {
+          otherFailed.set(e);
+        }
+      }, "task-1");
       other.start();
-      share.runPieces(refs.get(0), run);
+      share.runPieces(refs.get(0), null, run);
       other.join();
+      assertEquals(null, otherFailed.get());
       assertEquals(2, byThread.size(), "pieces by task: " + byThread);
       assertEquals(pieces.size(), runs.get());
       assertEquals(pieces.size(), seen.size());
@@ -158,31 +169,87 @@ class RunShareTest {
     assertEquals(3L * pieces.size(), share.totals(counters).trialsDone());
     assertEquals(GroupTask.Totals.NONE, counters.totals());
 
-    RunShare retried = RunShare.share(jsc, new PieceWork(null, null, null, "r"), HeadStore.EMPTY, pieces, "run-r");
+    // an interrupted task takes no further piece; the rest stays queued
+    RunShare stopped = RunShare.share(jsc, new PieceWork(null, null, null, "k"), HeadStore.EMPTY, pieces, "run-k");
     try {
-      RunShare.TaskRef ref = retried.refs(pieces, 1).get(0);
-      PieceWork.Outcome one = new PieceWork.Outcome(1, 4, 0, 0.5, 0.25, 1.0);
+      RunShare.TaskRef ref = stopped.refs(pieces, 1).get(0);
       List<Piece> ran = new java.util.ArrayList<>();
-      IllegalStateException boom = assertThrows(IllegalStateException.class, () -> retried.runPieces(ref, p -> {
-        if (ran.size() == 1) {
-          throw new IllegalStateException("disk full");
-        }
+      assertThrows(org.apache.spark.TaskKilledException.class, () -> stopped.runPieces(ref, null, p -> {
         ran.add(p);
-        retried.count(one, counters);
+        Thread.currentThread().interrupt();
       }));
-      assertEquals("disk full", boom.getMessage());
-      // the retry (the same task data) runs the failed piece first, then the rest
-      List<Piece> again = new java.util.ArrayList<>();
-      retried.runPieces(ref, p -> {
-        again.add(p);
-        retried.count(one, counters);
-      });
-      assertEquals(pieces.subList(1, pieces.size()), again);
-      assertSame(pieces.get(1), again.get(0));
-      // the failed task's finished piece counts, although a failed task's accumulators never reach the driver
-      assertEquals(4L * pieces.size(), retried.totals(counters).trialsDone());
+      assertTrue(Thread.interrupted());
+      assertEquals(List.of(pieces.get(0)), ran);
+      List<Piece> rest = new java.util.ArrayList<>();
+      stopped.runPieces(ref, null, rest::add);
+      assertEquals(pieces.subList(1, pieces.size()), rest);
     } finally {
-      retried.release();
+      stopped.release();
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
+
+  @Test
+  void theTasksOfACancelledLocalJobTakeNoFurtherPiece() throws Exception {
+    // Spark's cancel marks the tasks killed without interrupting their threads (spark.job.interruptOnCancel is off):
+    // each task's loop must look, or it would drain the whole queue after the job ended
+    List<Piece> many = java.util.Collections.nCopies(20, pieces().get(0));
+    RunShare share = RunShare.share(jsc, new PieceWork(null, null, null, "c"), HeadStore.EMPTY, many, "run-cancel");
+    STARTED.set(0);
+    List<RunShare.TaskRef> refs = share.refs(many, 2);
+    java.util.concurrent.atomic.AtomicReference<Throwable> jobFailed = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread driver = new Thread(() -> {
+      jsc.setJobGroup("cancel-me", "a job to cancel", false);
+      try {
+        jsc.parallelize(refs, refs.size()).foreachPartition(it -> share.runPieces(it.next(),
+            org.apache.spark.TaskContext.get(), p -> {
+              STARTED.incrementAndGet();
+              try {
+                Thread.sleep(300);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }));
+      } catch (Throwable e) {
+        jobFailed.set(e);
+      }
+    });
+    try {
+      driver.start();
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (STARTED.get() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertTrue(STARTED.get() >= 2, "the tasks started no piece in 60 s");
+      jsc.cancelJobGroup("cancel-me");
+      driver.join(60_000);
+      assertNotNull(jobFailed.get(), "the job was cancelled");
+      // wait until no piece has started for a second (three pieces' time): the tasks have stopped
+      int seen = -1;
+      while (STARTED.get() != seen && System.nanoTime() < deadline) {
+        seen = STARTED.get();
+        Thread.sleep(1000);
+      }
+      // without the check the two tasks would have run all 20 pieces (6 s); with it, each ends the piece it has
+      assertTrue(seen < many.size(), "pieces started after the cancel: " + seen + " of " + many.size());
+    } finally {
+      share.release();
+    }
+  }
+
+  @Test
+  void localMastersAreReadAsSparkReadsThem() {
+    assertEquals(new RunShare.LocalMaster(1, 1), RunShare.LocalMaster.of("local").orElseThrow());
+    assertEquals(new RunShare.LocalMaster(3, 1), RunShare.LocalMaster.of("local[3]").orElseThrow());
+    assertEquals(new RunShare.LocalMaster(2, 4), RunShare.LocalMaster.of("local[2, 4]").orElseThrow());
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertEquals(new RunShare.LocalMaster(cores, 3), RunShare.LocalMaster.of("local[*,3]").orElseThrow());
+    assertEquals(cores, RunShare.LocalMaster.of("local[*]").orElseThrow().slots(1));
+    assertEquals(2, RunShare.LocalMaster.of("local[4]").orElseThrow().slots(2));
+    assertEquals(1, RunShare.LocalMaster.of("local[1]").orElseThrow().slots(4));
+    for (String cluster : new String[] {"local-cluster[2,1,1024]", "spark://127.0.0.1:7077", "yarn", "", null}) {
+      assertTrue(RunShare.LocalMaster.of(cluster).isEmpty(), cluster);
     }
   }
 
@@ -199,9 +266,9 @@ class RunShareTest {
       // equal pieces, but each run finds its own objects
       assertEquals(pieces.get(0), other.get(0));
       List<Piece> ranB = new java.util.ArrayList<>();
-      b.runPieces(b.refs(other, 1).get(0), ranB::add);
+      b.runPieces(b.refs(other, 1).get(0), null, ranB::add);
       List<Piece> ranA = new java.util.ArrayList<>();
-      a.runPieces(a.refs(pieces, 1).get(0), ranA::add);
+      a.runPieces(a.refs(pieces, 1).get(0), null, ranA::add);
       assertSame(other.get(0), ranB.get(0));
       assertSame(pieces.get(0), ranA.get(0));
       assertEquals(other.size(), ranB.size());
