@@ -4,10 +4,11 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -48,17 +49,20 @@ final class RunShare implements Serializable {
   /** The heads and pieces of the local runs in this JVM, by run key (one entry per running sweep job). */
   private static final Map<String, Local> LOCAL = new ConcurrentHashMap<>();
 
-  /** A local run: the driver's objects, the pieces not yet taken (indices, largest first) and the counts. */
-  private record Local(PieceWork work, HeadStore heads, List<Piece> pieces, ConcurrentLinkedDeque<Integer> queue,
-      Tally tally) {}
+  /**
+   * A local run: the driver's objects, the pieces not yet taken (largest first) and what the finished ones did, one
+   * consistent snapshot for progress and the report.
+   */
+  private record Local(PieceWork work, HeadStore heads, Queue<Piece> queue, AtomicReference<GroupTask.Totals> totals) {}
 
   private final PieceWork work;
   private final Broadcast<HeadStore> broadcast;
   private final String localKey;
   /** On the driver of a local run, its counts (read after the run too); null elsewhere. */
-  private final transient Tally own;
+  private final transient AtomicReference<GroupTask.Totals> own;
 
-  private RunShare(PieceWork work, Broadcast<HeadStore> broadcast, String localKey, Tally own) {
+  private RunShare(
+      PieceWork work, Broadcast<HeadStore> broadcast, String localKey, AtomicReference<GroupTask.Totals> own) {
     this.work = work;
     this.broadcast = broadcast;
     this.localKey = localKey;
@@ -80,15 +84,12 @@ final class RunShare implements Serializable {
   static RunShare share(
       JavaSparkContext jsc, PieceWork work, HeadStore heads, List<Piece> pieces, String key, boolean local) {
     if (local) {
-      ConcurrentLinkedDeque<Integer> queue = new ConcurrentLinkedDeque<>();
-      for (int i = 0; i < pieces.size(); i++) {
-        queue.add(i);
-      }
-      Local l = new Local(work, heads, List.copyOf(pieces), queue, new Tally());
+      Local l =
+          new Local(work, heads, new ConcurrentLinkedQueue<>(pieces), new AtomicReference<>(GroupTask.Totals.NONE));
       // unique: a task of an earlier run of the same name that is still ending never finds this run
       String unique = key + "#" + UUID.randomUUID();
       LOCAL.put(unique, l);
-      return new RunShare(null, null, unique, l.tally());
+      return new RunShare(null, null, unique, l.totals());
     }
     return new RunShare(work, heads.size() == 0 ? null : jsc.broadcast(heads), null, null);
   }
@@ -153,11 +154,11 @@ final class RunShare implements Serializable {
       if (Thread.currentThread().isInterrupted()) {
         throw new TaskKilledException("interrupted");
       }
-      Integer i = l.queue().poll();
-      if (i == null) {
+      Piece p = l.queue().poll();
+      if (p == null) {
         return;
       }
-      run.accept(l.pieces().get(i));
+      run.accept(p);
     }
   }
 
@@ -169,7 +170,7 @@ final class RunShare implements Serializable {
    */
   void count(PieceWork.Outcome o, GroupTask.Counters counters) {
     if (localKey != null) {
-      local().tally().add(o);
+      local().totals().updateAndGet(t -> t.plus(o));
     } else {
       counters.add(o);
     }
@@ -177,7 +178,7 @@ final class RunShare implements Serializable {
 
   /** What the run's finished pieces did, as the driver knows it now (the run's counts, or {@code counters}). */
   GroupTask.Totals totals(GroupTask.Counters counters) {
-    return own != null ? own.totals() : counters.totals();
+    return own != null ? own.get() : counters.totals();
   }
 
   /** The heads, on the driver or on an executor. */
@@ -207,19 +208,6 @@ final class RunShare implements Serializable {
       if (l != null) {
         l.queue().clear(); // a task still running takes no further piece
       }
-    }
-  }
-
-  /** The counts of a local run, added to by its tasks as each piece ends; read as one consistent snapshot. */
-  private static final class Tally {
-    private final AtomicReference<GroupTask.Totals> totals = new AtomicReference<>(GroupTask.Totals.NONE);
-
-    void add(PieceWork.Outcome o) {
-      totals.updateAndGet(t -> t.plus(o));
-    }
-
-    GroupTask.Totals totals() {
-      return totals.get();
     }
   }
 
